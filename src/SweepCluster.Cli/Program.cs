@@ -1,3 +1,9 @@
-using TorchSharp;
-var t = torch.ones(3, 3);
-Console.WriteLine((t.matmul(t)).sum().item<float>());
+using System.CommandLine;
+using SweepCluster.Cli.Commands;
+
+var root = new RootCommand("SweepCluster: sweeps of the arbitrary-label experiment, from one trial to a cluster.")
+{
+    TrialCommand.Create(),
+    BenchCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

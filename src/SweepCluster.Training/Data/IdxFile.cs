@@ -15,9 +15,11 @@ public static class IdxFile
     const byte UnsignedByte = 0x08;
 
     /// <summary>Reads an IDX1 label file.</summary>
-    public static int[] ReadLabels(string path, int classCount = 10)
+    public static int[] ReadLabels(string path, int classCount = 10) => Labels(Read(path), path, classCount);
+
+    static int[] Labels((int[] Dimensions, byte[] Body) idx, string path, int classCount)
     {
-        var (dims, body) = Read(path);
+        var (dims, body) = idx;
         if (dims.Length != 1)
             throw new DataFormatException(path, $"a label file has 1 dimension, this one has {dims.Length}");
         var labels = new int[dims[0]];
@@ -31,9 +33,22 @@ public static class IdxFile
     }
 
     /// <summary>Reads an IDX3 image file (count x rows x columns) as a one-channel image set body.</summary>
-    public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path)
+    public static (byte[] Pixels, int Count, int Rows, int Columns) ReadImages(string path) => Images(Read(path), path);
+
+    /// <summary>Reads an IDX image set and its labels from two files or streams into one <see cref="ImageSet"/>.</summary>
+    public static ImageSet ReadImageSet((int[] Dimensions, byte[] Body) images, string imagesName,
+        (int[] Dimensions, byte[] Body) labels, string labelsName, int classCount)
     {
-        var (dims, body) = Read(path);
+        var (pixels, count, rows, columns) = Images(images, imagesName);
+        var y = Labels(labels, labelsName, classCount);
+        if (y.Length != count)
+            throw new DataFormatException(labelsName, $"{y.Length} labels for {count} images in {imagesName}");
+        return new ImageSet(pixels, y, 1, rows, columns);
+    }
+
+    static (byte[] Pixels, int Count, int Rows, int Columns) Images((int[] Dimensions, byte[] Body) idx, string path)
+    {
+        var (dims, body) = idx;
         if (dims.Length != 3)
             throw new DataFormatException(path, $"an image file has 3 dimensions (count, rows, columns), this one has {dims.Length}");
         return (body, dims[0], dims[1], dims[2]);
@@ -42,18 +57,19 @@ public static class IdxFile
     /// <summary>Reads a whole IDX file of unsigned bytes and checks its declared size.</summary>
     public static (int[] Dimensions, byte[] Body) Read(string path)
     {
-        byte[] bytes;
         try
         {
             using var file = File.OpenRead(path);
-            bytes = ReadAll(file, path);
+            return Read(file, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DataFormatException(path, $"cannot read: {e.Message}", e);
         }
-        return Parse(bytes, path);
     }
+
+    /// <summary>Reads an IDX stream (seekable); <paramref name="name"/> is used in error messages.</summary>
+    public static (int[] Dimensions, byte[] Body) Read(Stream stream, string name) => Parse(ReadAll(stream, name), name);
 
     static byte[] ReadAll(Stream file, string path)
     {
