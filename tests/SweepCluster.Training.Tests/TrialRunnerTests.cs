@@ -38,9 +38,10 @@ public class TrialRunnerTests
         Assert.True(result.TestAccuracy >= 0.60, $"after fine-tuning {result.TestAccuracy}");
         Assert.Equal(9_000, result.Corruption!.Selected);
         Assert.InRange(result.Corruption.RealisedFraction, 0.85, 0.95);
+        // While pre-training on arbitrary labels the network agrees with the true labels at chance.
         var pretrain = result.Epochs.Single(e => e.Phase == "pretrain");
-        Assert.Equal(0, pretrain.CleanTrueAccuracy ?? 0, 2);
-        Assert.NotNull(pretrain.CorruptedMemorisedAccuracy);
+        Assert.InRange(pretrain.TrainTrueAccuracy, 0.05, 0.20);
+        Assert.InRange(pretrain.CorruptedTrueAccuracy!.Value, 0.0, 0.20);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public class TrialRunnerTests
     [Fact]
     public async Task A_diverging_trial_fails_with_its_reason()
     {
-        var config = new TrialConfig { Arm = Arm.HeadOnly, Seed = 1, LearningRate = 10, Optimizer = OptimizerKind.Sgd, Dataset = new() { TrainLimit = 640 } };
+        var config = new TrialConfig { Arm = Arm.HeadOnly, Seed = 1, LearningRate = 10, Optimizer = OptimizerKind.Sgd, Dataset = new() { TrainLimit = 3_000 } };
         var error = await Assert.ThrowsAsync<TrialFailedException>(() => Run(config));
         Assert.Contains("not finite", error.Message);
     }
