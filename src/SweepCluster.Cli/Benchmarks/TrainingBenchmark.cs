@@ -16,10 +16,11 @@ public sealed record TrainingFigures(
 {
     public double RunnerMedian => Median(RunnerImagesPerSecond);
     public double BareMedian => Median(BareImagesPerSecond);
-    public double Ratio => RunnerMedian / BareMedian;
+    /// <summary>Median over pairs of runner / bare, each pair measured back to back.</summary>
+    public double Ratio => Median(RunnerImagesPerSecond.Zip(BareImagesPerSecond, (r, b) => r / b).ToArray());
     public double EffectiveGflops => RunnerMedian * MflopPerImage / 1000;
 
-    static double Median(IReadOnlyList<double> values)
+    public static double Median(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
@@ -28,8 +29,9 @@ public sealed record TrainingFigures(
 
 /// <summary>
 /// Measures the trial runner's pre-training throughput against the plainest TorchSharp loop
-/// over the same model, batch size and images, interleaving the two so that drift in the
-/// machine's speed hits both alike, and the machine's matmul FLOP/s in the same process.
+/// over the same model, batch size and images, in pairs run back to back and in alternating
+/// order (runner first, then bare first), so that drift in the machine's speed hits both alike;
+/// and the machine's matmul FLOP/s in the same process.
 /// </summary>
 public sealed class TrainingBenchmark(DatasetCatalog catalog, int threads)
 {
@@ -59,10 +61,22 @@ public sealed class TrainingBenchmark(DatasetCatalog catalog, int threads)
         var bareRates = new List<double>();
         for (var r = 0; r < repeats; r++)
         {
-            var result = runner.RunAsync(config, options).GetAwaiter().GetResult();
-            runnerRates.Add(result.Epochs.Where(e => e.Phase == "pretrain").Average(e => e.ImagesPerSecond));
-            bareRates.Add(Bare(config, train, data.ClassCount));
-            log($"repeat {r + 1}: runner {runnerRates[^1]:F0} img/s, bare loop {bareRates[^1]:F0} img/s");
+            double RunnerRate() => runner.RunAsync(config, options).GetAwaiter().GetResult()
+                .Epochs.Where(e => e.Phase == "pretrain").Average(e => e.ImagesPerSecond);
+            double bare, measured;
+            if (r % 2 == 0)
+            {
+                measured = RunnerRate();
+                bare = Bare(config, train, data.ClassCount);
+            }
+            else
+            {
+                bare = Bare(config, train, data.ClassCount);
+                measured = RunnerRate();
+            }
+            runnerRates.Add(measured);
+            bareRates.Add(bare);
+            log($"pair {r + 1}: runner {measured:F0} img/s, bare loop {bare:F0} img/s, ratio {measured / bare:F3}");
         }
         return new TrainingFigures(gflops, TrainingMflopPerImage(config.Model, train.Channels, train.Height, train.Width, data.ClassCount),
             runnerRates, bareRates);

@@ -33,7 +33,7 @@ public sealed record SplitRecord(int Train, int Validation, int Test, bool ByGro
 public sealed record Timings(double DataSeconds, double ComputeSeconds, double TotalSeconds);
 
 public sealed record RunEnvironment(
-    string Device, int Threads, string TorchSharpVersion, string LibTorchVersion, string Host, string CodeVersion);
+    string Device, int Threads, string TorchsharpVersion, string LibtorchVersion, string Host, string CodeVersion);
 
 /// <summary>Everything one trial records (shared SCIENCE.md, "What one trial records").</summary>
 public sealed record TrialResult(
