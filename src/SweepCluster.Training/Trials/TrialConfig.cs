@@ -20,6 +20,19 @@ public enum Arm
     HeadOnly,
 }
 
+/// <summary>What a trial does.</summary>
+public enum TrialKind
+{
+    /// <summary>The experiment: train and measure (the default).</summary>
+    Train,
+    /// <summary>
+    /// Waits <see cref="TrialConfig.SleepMs"/> and returns a synthetic result derived from
+    /// the configuration and seed. Built in for testing and benchmarking the scheduler, where
+    /// training would only add noise and minutes.
+    /// </summary>
+    Sleep,
+}
+
 /// <summary>What happens to the dense head between pre-training and fine-tuning.</summary>
 public enum HeadInit
 {
@@ -76,6 +89,9 @@ public sealed record TrialConfig
     /// <summary>Bumped whenever a change alters what a configuration means; part of the hash.</summary>
     public const int SchemaVersion = 1;
 
+    public TrialKind Kind { get; init; } = TrialKind.Train;
+    /// <summary>How long a <see cref="TrialKind.Sleep"/> trial waits; 0 for training trials.</summary>
+    public int SleepMs { get; init; }
     public Arm Arm { get; init; } = Arm.True;
     public int Seed { get; init; }
     /// <summary>Fraction of pre-training labels corrupted; only the noisy arm has noise.</summary>
@@ -92,8 +108,8 @@ public sealed record TrialConfig
     public HeadInit Head { get; init; } = HeadInit.Continue;
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
 
-    public bool HasPretraining => Arm is Arm.True or Arm.Noisy;
-    public bool HasFeatures => Arm is not Arm.HeadOnly;
+    [JsonIgnore] public bool HasPretraining => Arm is Arm.True or Arm.Noisy;
+    [JsonIgnore] public bool HasFeatures => Arm is not Arm.HeadOnly;
 
     /// <summary>
     /// Fills every default and drops what an arm does not use (noise outside the noisy arm,
@@ -137,6 +153,10 @@ public sealed record TrialConfig
             errors.Add($"dataset.image_size: {Dataset.ImageSize} is outside 4..1024");
         if (Dataset.Channels is not (null or 1 or 3))
             errors.Add($"dataset.channels: {Dataset.Channels} must be 1 (grey) or 3 (RGB)");
+        if (Kind == TrialKind.Train && SleepMs != 0)
+            errors.Add($"sleep_ms: {SleepMs} given for a training trial; only kind sleep sleeps");
+        if (SleepMs is < 0 or > 3_600_000)
+            errors.Add($"sleep_ms: {SleepMs} is outside 0..3600000");
         if (errors.Count > 0) throw new ConfigException(errors);
 
         var noisy = Arm == Arm.Noisy;
@@ -152,7 +172,7 @@ public sealed record TrialConfig
         };
     }
 
-    public SeedStreams Seeds => SeedStreams.From(Seed, NoiseSeed);
+    [JsonIgnore] public SeedStreams Seeds => SeedStreams.From(Seed, NoiseSeed);
 
     /// <summary>The canonical JSON: keys sorted, no whitespace, invariant numbers, schema version included.</summary>
     public string CanonicalJson()

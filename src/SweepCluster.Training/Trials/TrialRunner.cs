@@ -65,6 +65,7 @@ public sealed class TrialRunner(DatasetCatalog catalog)
         var total = Stopwatch.StartNew();
         var config = requested.Normalise();
         var configHash = config.Hash();
+        if (config.Kind == TrialKind.Sleep) return SleepTrial.Run(config, configHash, cancellation);
         var seeds = config.Seeds;
         if (options.Threads > 0) set_num_threads(options.Threads);
         var device = TorchDevice.Select(options.Device);

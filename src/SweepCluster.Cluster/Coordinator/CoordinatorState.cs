@@ -1,0 +1,274 @@
+using System.Security.Cryptography;
+using System.Text;
+using SweepCluster.Cluster.Protocol;
+
+namespace SweepCluster.Cluster.Coordinator;
+
+/// <summary>A spec expanded into trials; expansion is a pure function of the spec text.</summary>
+public sealed record SweepPlan(string Name, IReadOnlyList<PlannedTrial> Trials)
+{
+    /// <summary>"name-" plus 8 hex digits of the hash of the trial ids: the same trials, the same sweep.</summary>
+    public string SweepId()
+    {
+        var ids = string.Join('\n', Trials.Select(t => t.TrialId).Order(StringComparer.Ordinal));
+        return $"{Name}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ids)))[..8]}";
+    }
+}
+
+public enum TrialStatus
+{
+    Pending,
+    Completed,
+    Failed,
+}
+
+/// <summary>What the coordinator remembers of a trial. Full results live in the journal and the results table, not here.</summary>
+public sealed class TrialRecord(PlannedTrial planned)
+{
+    public PlannedTrial Planned { get; } = planned;
+    public TrialStatus Status { get; set; }
+    public int FailedAttempts { get; set; }
+    public string? FailureReason { get; set; }
+    public double? TestAccuracy { get; set; }
+    public List<string> Sweeps { get; } = [];
+}
+
+public sealed class SweepRecord(SweepSubmitted submitted, IReadOnlyList<PlannedTrial> trials)
+{
+    public SweepSubmitted Submitted { get; } = submitted;
+    public IReadOnlyList<PlannedTrial> Trials { get; } = trials;
+    public SweepState State { get; set; } = SweepState.Running;
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Trials of this sweep still pending; the sweep is finished at zero.</summary>
+    public int Remaining { get; set; }
+    /// <summary>Trial ids not yet handed out, in expansion order. Rebuilt by recovery, never journalled.</summary>
+    public LinkedList<string> Queue { get; } = new();
+}
+
+/// <summary>
+/// The coordinator's state and the rules that change it: <see cref="Apply"/> is the only way in,
+/// used alike by live commands and by recovery, so both produce the same state. Which trials are
+/// leased to which worker is not part of it: after a restart every unfinished trial is pending again.
+/// </summary>
+public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int maxAttempts)
+{
+    readonly Dictionary<string, SweepRecord> _sweeps = new();
+    readonly Dictionary<string, TrialRecord> _trials = new();
+    readonly List<string> _order = [];
+    int _nextSweep;
+
+    public int MaxAttempts => maxAttempts;
+    public IReadOnlyCollection<SweepRecord> Sweeps => _order.Select(id => _sweeps[id]).ToList();
+    public SweepRecord? Sweep(string id) => _sweeps.GetValueOrDefault(id);
+    public TrialRecord? Trial(string id) => _trials.GetValueOrDefault(id);
+    public int TrialCount => _trials.Count;
+
+    public void Apply(ICoordinatorEvent e)
+    {
+        switch (e)
+        {
+            case SweepSubmitted s:
+                Submit(s);
+                break;
+            case TrialCompleted c:
+                Complete(c.Result.ConfigHash, c.Result.TestAccuracy, c.At);
+                break;
+            case TrialFailedAttempt f:
+                Fail(f);
+                break;
+            case SweepCancelled c when _sweeps.TryGetValue(c.SweepId, out var sweep) && sweep.State == SweepState.Running:
+                sweep.State = SweepState.Cancelled;
+                sweep.FinishedAt = c.At;
+                sweep.Queue.Clear();
+                break;
+        }
+    }
+
+    void Submit(SweepSubmitted s)
+    {
+        var plan = expand(s);
+        if (!_sweeps.TryGetValue(s.SweepId, out var sweep))
+        {
+            sweep = new SweepRecord(s, plan.Trials);
+            _sweeps[s.SweepId] = sweep;
+            _order.Add(s.SweepId);
+        }
+        else
+        {
+            // Submitted again: resume (or rerun, when forced) with the original record.
+            sweep.State = SweepState.Running;
+            sweep.FinishedAt = null;
+            sweep.Queue.Clear();
+        }
+        foreach (var planned in plan.Trials)
+        {
+            if (!_trials.TryGetValue(planned.TrialId, out var trial))
+                _trials[planned.TrialId] = trial = new TrialRecord(planned);
+            if (!trial.Sweeps.Contains(s.SweepId)) trial.Sweeps.Add(s.SweepId);
+            // A forced rerun runs everything again; a plain resubmission gives failed trials another chance.
+            if (s.Force || trial.Status == TrialStatus.Failed)
+            {
+                SetStatus(trial, TrialStatus.Pending);
+                trial.FailedAttempts = 0;
+                trial.FailureReason = null;
+            }
+        }
+        RebuildQueue(sweep);
+        FinishIfDone(sweep, s.At);
+    }
+
+    void Complete(string trialId, double testAccuracy, DateTimeOffset at)
+    {
+        if (!_trials.TryGetValue(trialId, out var trial)) return;
+        SetStatus(trial, TrialStatus.Completed);
+        trial.TestAccuracy = testAccuracy;
+        trial.FailureReason = null;
+        foreach (var sweepId in trial.Sweeps) FinishIfDone(_sweeps[sweepId], at);
+    }
+
+    void Fail(TrialFailedAttempt f)
+    {
+        if (!_trials.TryGetValue(f.TrialId, out var trial) || trial.Status != TrialStatus.Pending) return;
+        trial.FailedAttempts++;
+        trial.FailureReason = f.Reason;
+        if (f.Deterministic || trial.FailedAttempts >= maxAttempts)
+        {
+            SetStatus(trial, TrialStatus.Failed);
+            foreach (var sweepId in trial.Sweeps) FinishIfDone(_sweeps[sweepId], f.At);
+        }
+        else
+        {
+            Requeue(f.TrialId);
+        }
+    }
+
+    /// <summary>Changes a trial's status and keeps every containing sweep's count of remaining trials in step.</summary>
+    void SetStatus(TrialRecord trial, TrialStatus status)
+    {
+        if (trial.Status == status) return;
+        var delta = status == TrialStatus.Pending ? 1 : trial.Status == TrialStatus.Pending ? -1 : 0;
+        trial.Status = status;
+        foreach (var sweepId in trial.Sweeps)
+            if (_sweeps.TryGetValue(sweepId, out var sweep)) sweep.Remaining += delta;
+    }
+
+    /// <summary>Counts the sweep's pending trials and queues them in expansion order.</summary>
+    void RebuildQueue(SweepRecord sweep)
+    {
+        sweep.Queue.Clear();
+        sweep.Remaining = 0;
+        foreach (var planned in sweep.Trials)
+        {
+            if (_trials[planned.TrialId].Status != TrialStatus.Pending) continue;
+            sweep.Remaining++;
+            if (sweep.State == SweepState.Running) sweep.Queue.AddLast(planned.TrialId);
+        }
+    }
+
+    void FinishIfDone(SweepRecord sweep, DateTimeOffset at)
+    {
+        if (sweep.State != SweepState.Running) return;
+        if (sweep.Remaining == 0)
+        {
+            sweep.State = SweepState.Completed;
+            sweep.FinishedAt = at;
+        }
+    }
+
+    /// <summary>
+    /// The next trial to run, taking sweeps in turn so that concurrent sweeps share the workers
+    /// fairly. Skips trials that are finished or already running (<paramref name="isRunning"/>).
+    /// </summary>
+    public PlannedTrial? TakeNext(Func<string, bool> isRunning)
+    {
+        var running = _order.Where(id => _sweeps[id].State == SweepState.Running).ToList();
+        for (var i = 0; i < running.Count; i++)
+        {
+            var sweep = _sweeps[running[(_nextSweep + i) % running.Count]];
+            while (sweep.Queue.First is { } node)
+            {
+                sweep.Queue.RemoveFirst();
+                var trial = _trials[node.Value];
+                if (trial.Status != TrialStatus.Pending || isRunning(node.Value)) continue;
+                _nextSweep = (_nextSweep + i + 1) % running.Count;
+                return trial.Planned;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Puts an unfinished trial back at the head of its sweeps' queues (its worker died, its lease ran out).</summary>
+    public void Requeue(string trialId)
+    {
+        if (!_trials.TryGetValue(trialId, out var trial) || trial.Status != TrialStatus.Pending) return;
+        foreach (var sweepId in trial.Sweeps)
+        {
+            var sweep = _sweeps[sweepId];
+            // A duplicate entry is harmless: TakeNext skips trials that are finished or running.
+            if (sweep.State == SweepState.Running) sweep.Queue.AddFirst(trialId);
+        }
+    }
+
+    public SweepSummary Summarise(SweepRecord sweep, Func<string, bool> isRunning)
+    {
+        int completed = 0, failed = 0, running = 0;
+        foreach (var t in sweep.Trials)
+        {
+            var status = _trials[t.TrialId].Status;
+            if (status == TrialStatus.Completed) completed++;
+            else if (status == TrialStatus.Failed) failed++;
+            else if (isRunning(t.TrialId)) running++;
+        }
+        var s = sweep.Submitted;
+        return new SweepSummary(s.SweepId, s.Name, sweep.State, sweep.Trials.Count, completed, failed, running, s.At, sweep.FinishedAt);
+    }
+
+    public IReadOnlyList<CellProgress> Cells(SweepRecord sweep) => sweep.Trials
+        .GroupBy(t => t.CellKey)
+        .Select(g =>
+        {
+            var records = g.Select(t => _trials[t.TrialId]).ToList();
+            var done = records.Where(r => r.Status == TrialStatus.Completed).ToList();
+            return new CellProgress(g.Key, g.First().CellLabel, records.Count, done.Count,
+                records.Count(r => r.Status == TrialStatus.Failed), done.Count > 0 ? done.Average(r => r.TestAccuracy) : null);
+        })
+        .ToList();
+
+    public CoordinatorSnapshot ToSnapshot() => new(
+        _order.Select(id => _sweeps[id]).Select(s => new SweepSnapshot(s.Submitted, s.State, s.FinishedAt)).ToList(),
+        _trials.Values.Where(t => t.Status != TrialStatus.Pending || t.FailedAttempts > 0)
+            .Select(t => new TrialSnapshot(t.Planned.TrialId, t.Status, t.FailedAttempts, t.FailureReason, t.TestAccuracy)).ToList());
+
+    /// <summary>Rebuilds the state of a snapshot: sweeps are re-expanded, then trial outcomes laid over them.</summary>
+    public void Restore(CoordinatorSnapshot snapshot)
+    {
+        foreach (var s in snapshot.Sweeps)
+        {
+            var plan = expand(s.Submitted);
+            var sweep = new SweepRecord(s.Submitted, plan.Trials) { State = s.State, FinishedAt = s.FinishedAt };
+            _sweeps[s.Submitted.SweepId] = sweep;
+            _order.Add(s.Submitted.SweepId);
+            foreach (var planned in plan.Trials)
+            {
+                if (!_trials.TryGetValue(planned.TrialId, out var trial)) _trials[planned.TrialId] = trial = new TrialRecord(planned);
+                trial.Sweeps.Add(s.Submitted.SweepId);
+            }
+        }
+        foreach (var t in snapshot.Trials)
+        {
+            if (!_trials.TryGetValue(t.TrialId, out var trial)) continue;
+            trial.Status = t.Status;
+            trial.FailedAttempts = t.FailedAttempts;
+            trial.FailureReason = t.FailureReason;
+            trial.TestAccuracy = t.TestAccuracy;
+        }
+        foreach (var sweep in _sweeps.Values) RebuildQueue(sweep);
+    }
+}
+
+/// <summary>The state in a form the journal's snapshot store keeps: sweeps as submitted, and the trials that have an outcome.</summary>
+public sealed record CoordinatorSnapshot(IReadOnlyList<SweepSnapshot> Sweeps, IReadOnlyList<TrialSnapshot> Trials) : ISweepMessage;
+
+public sealed record SweepSnapshot(SweepSubmitted Submitted, SweepState State, DateTimeOffset? FinishedAt) : ISweepMessage;
+
+public sealed record TrialSnapshot(string TrialId, TrialStatus Status, int FailedAttempts, string? FailureReason, double? TestAccuracy) : ISweepMessage;

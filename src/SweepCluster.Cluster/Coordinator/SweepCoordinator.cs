@@ -1,0 +1,289 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using SweepCluster.Cluster.Protocol;
+
+namespace SweepCluster.Cluster.Coordinator;
+
+/// <summary>Coordinator settings; see <c>docs/cluster.md</c> for the environment variables that set them.</summary>
+/// <param name="Lease">How long a worker may hold a trial without reporting progress before it goes back to the queue.</param>
+/// <param name="MaxAttempts">Attempts of a trial that fails transiently before it is marked failed.</param>
+/// <param name="SnapshotEvery">Events between snapshots.</param>
+public sealed record CoordinatorSettings(TimeSpan Lease, int MaxAttempts = 3, int SnapshotEvery = 1000)
+{
+    public static readonly CoordinatorSettings Default = new(TimeSpan.FromSeconds(60));
+}
+
+/// <summary>
+/// The cluster singleton that owns every sweep. It expands submitted specs into trials, hands
+/// them to workers that ask for work (work pulling), tracks which worker holds which trial, puts
+/// a trial back in the queue when its worker's node leaves, its lease expires or it fails
+/// transiently, and records each result exactly once in its journal. Handles
+/// <see cref="SubmitSweep"/>, <see cref="CancelSweep"/>, <see cref="ListSweeps"/>,
+/// <see cref="GetSweepStatus"/> from clients and <see cref="RequestWork"/>,
+/// <see cref="TrialProgressReport"/>, <see cref="TrialSucceeded"/>, <see cref="TrialAttemptFailed"/>,
+/// <see cref="TrialHandedBack"/> from workers.
+/// </summary>
+public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
+{
+    public const string Name = "sweep-coordinator";
+
+    sealed class CheckLeases
+    {
+        public static readonly CheckLeases Instance = new();
+    }
+
+    /// <summary>A trial handed to a worker: who has it and until when.</summary>
+    sealed record Lease(IActorRef Worker, string WorkerId, PlannedTrial Trial, DateTimeOffset Deadline, TrialProgressReport? Progress);
+
+    readonly CoordinatorSettings _settings;
+    readonly Func<string, string, SweepPlan> _plan;
+    readonly CoordinatorState _state;
+    readonly ILoggingAdapter _log = Context.GetLogger();
+    readonly Dictionary<string, Lease> _leases = new();
+    readonly Dictionary<IActorRef, string> _workers = new();
+    readonly LinkedList<IActorRef> _idle = new();
+    /// <summary>Results being written to the journal: a resent copy must not be written twice.</summary>
+    readonly HashSet<string> _recording = new();
+
+    /// <param name="plan">Expands a spec (YAML text, source name) into trials; throws on an invalid spec.</param>
+    public SweepCoordinator(CoordinatorSettings settings, Func<string, string, SweepPlan> plan)
+    {
+        _settings = settings;
+        _plan = plan;
+        _state = new CoordinatorState(s => plan(s.SpecYaml, s.SourceName), settings.MaxAttempts);
+
+        Recover<SnapshotOffer>(offer => _state.Restore((CoordinatorSnapshot)offer.Snapshot));
+        Recover<ICoordinatorEvent>(_state.Apply);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _log.Info("Recovered {0} sweeps, {1} trials", _state.Sweeps.Count, _state.TrialCount);
+            Timers.StartPeriodicTimer("leases", CheckLeases.Instance, TimeSpan.FromSeconds(1));
+        });
+
+        Command<SubmitSweep>(HandleSubmit);
+        Command<CancelSweep>(HandleCancel);
+        Command<ListSweeps>(_ => Sender.Tell(new SweepList(_state.Sweeps.Select(s => _state.Summarise(s, IsRunning)).ToList())));
+        Command<GetSweepStatus>(q => Sender.Tell(Status(q.SweepId)));
+        Command<RequestWork>(HandleRequestWork);
+        Command<TrialProgressReport>(HandleProgress);
+        Command<TrialSucceeded>(HandleSucceeded);
+        Command<TrialAttemptFailed>(HandleFailed);
+        Command<TrialHandedBack>(h => Release(h.TrialId, requeue: true));
+        Command<Terminated>(t => HandleWorkerGone(t.ActorRef));
+        Command<CheckLeases>(_ => ExpireLeases());
+        Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot failed; recovery will replay more events"));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "Deleting old snapshots failed"));
+    }
+
+    public override string PersistenceId => Name;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(CoordinatorSettings settings, Func<string, string, SweepPlan> plan) =>
+        Akka.Actor.Props.Create(() => new SweepCoordinator(settings, plan));
+
+    bool IsRunning(string trialId) => _leases.ContainsKey(trialId);
+
+    void HandleSubmit(SubmitSweep submit)
+    {
+        SweepPlan plan;
+        try
+        {
+            plan = _plan(submit.SpecYaml, submit.SourceName);
+        }
+        catch (Exception e)
+        {
+            Sender.Tell(new SweepRejected(e.Message));
+            return;
+        }
+        var sweepId = plan.SweepId();
+        var existing = _state.Sweep(sweepId);
+        if (existing is not null && !submit.Force && existing.Remaining == 0 &&
+            existing.Trials.All(t => _state.Trial(t.TrialId)!.Status == TrialStatus.Completed))
+        {
+            Sender.Tell(new SweepAccepted(sweepId, existing.Trials.Count, existing.Trials.Count));
+            return;
+        }
+        var alreadyCompleted = submit.Force ? 0 : plan.Trials.Count(t => _state.Trial(t.TrialId)?.Status == TrialStatus.Completed);
+        var sender = Sender;
+        Persist(new SweepSubmitted(sweepId, plan.Name, submit.SpecYaml, submit.SourceName, submit.Force, plan.Trials.Count, DateTimeOffset.UtcNow), e =>
+        {
+            _state.Apply(e);
+            _log.Info("Sweep {0}: {1} trials, {2} already completed", sweepId, plan.Trials.Count, alreadyCompleted);
+            sender.Tell(new SweepAccepted(sweepId, plan.Trials.Count, alreadyCompleted));
+            MaybeSnapshot();
+            DispatchToIdle();
+        });
+    }
+
+    void HandleCancel(CancelSweep cancel)
+    {
+        var sweep = _state.Sweep(cancel.SweepId);
+        if (sweep is null || sweep.State != SweepState.Running)
+        {
+            Sender.Tell(Status(cancel.SweepId));
+            return;
+        }
+        var sender = Sender;
+        Persist(new SweepCancelled(cancel.SweepId, DateTimeOffset.UtcNow), e =>
+        {
+            _state.Apply(e);
+            // Stop running trials that no other running sweep still needs.
+            foreach (var lease in _leases.Values.ToList())
+            {
+                var needed = _state.Trial(lease.Trial.TrialId)!.Sweeps.Any(id => _state.Sweep(id)!.State == SweepState.Running);
+                if (needed) continue;
+                lease.Worker.Tell(new CancelTrial(lease.Trial.TrialId));
+                _leases.Remove(lease.Trial.TrialId);
+            }
+            sender.Tell(Status(cancel.SweepId));
+            MaybeSnapshot();
+        });
+    }
+
+    void HandleRequestWork(RequestWork request)
+    {
+        if (_workers.TryAdd(Sender, request.WorkerId)) Context.Watch(Sender);
+        // A worker asking for work holds nothing: anything leased to it was lost with its previous life.
+        foreach (var lost in _leases.Values.Where(l => l.Worker.Equals(Sender)).ToList()) Release(lost.Trial.TrialId, requeue: true);
+        if (!TryDispatch(Sender) && !_idle.Contains(Sender)) _idle.AddLast(Sender);
+    }
+
+    bool TryDispatch(IActorRef worker)
+    {
+        var next = _state.TakeNext(IsRunning);
+        if (next is null) return false;
+        var attempt = _state.Trial(next.TrialId)!.FailedAttempts + 1;
+        _leases[next.TrialId] = new Lease(worker, _workers[worker], next, DateTimeOffset.UtcNow + _settings.Lease, null);
+        worker.Tell(new AssignTrial(next, attempt, _settings.Lease));
+        return true;
+    }
+
+    void DispatchToIdle()
+    {
+        while (_idle.First is { } node)
+        {
+            if (!TryDispatch(node.Value)) return;
+            _idle.RemoveFirst();
+        }
+    }
+
+    void HandleProgress(TrialProgressReport report)
+    {
+        var trial = _state.Trial(report.TrialId);
+        if (trial is null || trial.Status != TrialStatus.Pending) return;
+        if (_leases.TryGetValue(report.TrialId, out var lease) && !lease.Worker.Equals(Sender)) return;
+        if (lease is null)
+        {
+            // A worker still running a trial handed out before this coordinator restarted: adopt it
+            // rather than run it a second time.
+            if (_workers.TryAdd(Sender, report.WorkerId)) Context.Watch(Sender);
+            _idle.Remove(Sender);
+            lease = new Lease(Sender, report.WorkerId, trial.Planned, default, null);
+        }
+        _leases[report.TrialId] = lease with { Deadline = DateTimeOffset.UtcNow + _settings.Lease, Progress = report };
+    }
+
+    void HandleSucceeded(TrialSucceeded success)
+    {
+        var trialId = success.Result.ConfigHash;
+        var trial = _state.Trial(trialId);
+        var sender = Sender;
+        if (trial is null || trial.Status == TrialStatus.Completed)
+        {
+            sender.Tell(new ResultAccepted(trialId));
+            return;
+        }
+        if (trial.Status == TrialStatus.Failed || !_recording.Add(trialId)) return;
+        // PersistAsync lets the journal batch many results into one write; the state changes only
+        // once the event is stored, and _recording keeps resent copies out meanwhile.
+        PersistAsync(new TrialCompleted(success.Result, success.WorkerId, DateTimeOffset.UtcNow), e =>
+        {
+            _recording.Remove(trialId);
+            _state.Apply(e);
+            _leases.Remove(trialId);
+            sender.Tell(new ResultAccepted(trialId));
+            MaybeSnapshot();
+        });
+    }
+
+    void HandleFailed(TrialAttemptFailed failure)
+    {
+        var trial = _state.Trial(failure.TrialId);
+        if (trial is null || trial.Status != TrialStatus.Pending) return;
+        _leases.Remove(failure.TrialId);
+        _log.Warning("Trial {0} failed on {1} ({2}): {3}", failure.TrialId[..12], failure.WorkerId,
+            failure.Deterministic ? "deterministic" : "transient", failure.Reason);
+        PersistAsync(new TrialFailedAttempt(failure.TrialId, failure.WorkerId, failure.Reason, failure.Deterministic, DateTimeOffset.UtcNow), e =>
+        {
+            _state.Apply(e);
+            MaybeSnapshot();
+            DispatchToIdle();
+        });
+    }
+
+    void HandleWorkerGone(IActorRef worker)
+    {
+        _workers.Remove(worker);
+        _idle.Remove(worker);
+        foreach (var lease in _leases.Values.Where(l => l.Worker.Equals(worker)).ToList())
+        {
+            _log.Info("Worker {0} left; trial {1} goes back to the queue", lease.WorkerId, lease.Trial.TrialId[..12]);
+            Release(lease.Trial.TrialId, requeue: true);
+        }
+    }
+
+    void ExpireLeases()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var lease in _leases.Values.Where(l => l.Deadline < now).ToList())
+        {
+            _log.Warning("Lease of trial {0} on {1} expired; back to the queue", lease.Trial.TrialId[..12], lease.WorkerId);
+            lease.Worker.Tell(new CancelTrial(lease.Trial.TrialId));
+            Release(lease.Trial.TrialId, requeue: true);
+        }
+    }
+
+    void Release(string trialId, bool requeue)
+    {
+        if (!_leases.Remove(trialId)) return;
+        if (requeue) _state.Requeue(trialId);
+        DispatchToIdle();
+    }
+
+    void MaybeSnapshot()
+    {
+        if (LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+    }
+
+    SweepStatusReply Status(string sweepId)
+    {
+        var sweep = _state.Sweep(sweepId);
+        if (sweep is null) return new SweepStatusReply(null, [], [], null, []);
+        var summary = _state.Summarise(sweep, IsRunning);
+        var trialIds = sweep.Trials.Select(t => t.TrialId).ToHashSet();
+        var workers = _workers.Select(w =>
+        {
+            var lease = _leases.Values.FirstOrDefault(l => l.Worker.Equals(w.Key));
+            var p = lease?.Progress;
+            var fraction = p is null || p.Batches == 0 ? 0 : ((p.Epoch - 1) * p.Batches + p.Batch) / (double)(p.Epochs * p.Batches);
+            return new WorkerProgress(w.Value, lease?.Trial.TrialId, lease?.Trial.CellLabel, lease?.Trial.Config.Seed,
+                p?.Phase, p?.Epoch ?? 0, p?.Epochs ?? 0, fraction, p?.ImagesPerSecond ?? 0);
+        }).OrderBy(w => w.WorkerId).ToList();
+        var failures = sweep.Trials.Select(t => _state.Trial(t.TrialId)!)
+            .Where(t => t.Status == TrialStatus.Failed)
+            .Select(t => $"{t.Planned.CellLabel} seed {t.Planned.Config.Seed}: {t.FailureReason}").Take(20).ToList();
+        double? remaining = null;
+        var finished = summary.Completed + summary.Failed;
+        if (sweep.State == SweepState.Running && finished > 0)
+        {
+            var elapsed = (DateTimeOffset.UtcNow - sweep.Submitted.At).TotalSeconds;
+            remaining = elapsed / finished * (summary.Trials - finished);
+        }
+        return new SweepStatusReply(summary, _state.Cells(sweep), workers.Where(w => w.TrialId is null || trialIds.Contains(w.TrialId)).ToList(),
+            remaining, failures);
+    }
+}

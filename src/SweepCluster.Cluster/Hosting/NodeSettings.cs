@@ -1,0 +1,77 @@
+namespace SweepCluster.Cluster.Hosting;
+
+/// <summary>
+/// Everything a node needs, typed and validated at start-up. Bound from appsettings.json and
+/// from environment variables prefixed <c>SWEEP_</c> (<c>SWEEP_ROLES</c>, <c>SWEEP_PORT</c>, ...);
+/// the full table is in docs/cluster.md.
+/// </summary>
+public sealed record NodeSettings
+{
+    public const string CoordinatorRole = "coordinator";
+    public const string WorkerRole = "worker";
+
+    /// <summary>Comma-separated roles: coordinator, worker, or both.</summary>
+    public string Roles { get; init; } = "coordinator,worker";
+    /// <summary>Interface remoting binds to. Embedded mode and tests use loopback.</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+    /// <summary>Remoting port; 0 picks a free one.</summary>
+    public int Port { get; init; } = 4053;
+    /// <summary>Address other nodes use to reach this one (a pod IP); defaults to <see cref="Hostname"/>.</summary>
+    public string? PublicHostname { get; init; }
+    /// <summary>Comma-separated akka.tcp://sweep@host:port addresses; empty means join yourself.</summary>
+    public string SeedNodes { get; init; } = "";
+    /// <summary>sqlite or postgresql.</summary>
+    public string DatabaseProvider { get; init; } = "sqlite";
+    /// <summary>For sqlite, a connection string or just a file path.</summary>
+    public string DatabaseConnection { get; init; } = "sweep.db";
+    /// <summary>"cpu" (one slot), "cpu:N" (N CPU slots), or CUDA devices "cuda:0,cuda:1"; "auto" takes every GPU, else one CPU slot.</summary>
+    public string Devices { get; init; } = "auto";
+    /// <summary>Torch threads per slot; 0 divides the cores evenly between CPU slots.</summary>
+    public int ThreadsPerSlot { get; init; }
+    /// <summary>Seconds a trial may go without progress before it is handed to another worker.</summary>
+    public int LeaseSeconds { get; init; } = 60;
+    /// <summary>Attempts of a transiently failing trial.</summary>
+    public int MaxAttempts { get; init; } = 3;
+    /// <summary>Seconds the split-brain resolver waits for a stable view before downing unreachable nodes.</summary>
+    public double DownAfterSeconds { get; init; } = 10;
+    /// <summary>Where decoded image folders are cached.</summary>
+    public string? CacheDirectory { get; init; }
+
+    public IReadOnlyList<string> RoleList => Split(Roles);
+    public IReadOnlyList<string> SeedNodeList => Split(SeedNodes);
+    public bool IsCoordinator => RoleList.Contains(CoordinatorRole);
+    public bool IsWorker => RoleList.Contains(WorkerRole);
+
+    /// <summary>Throws naming every invalid setting and its accepted values.</summary>
+    public NodeSettings Validate()
+    {
+        var errors = new List<string>();
+        if (RoleList.Count == 0 || RoleList.Any(r => r is not (CoordinatorRole or WorkerRole)))
+            errors.Add($"SWEEP_ROLES: '{Roles}' must list coordinator and/or worker");
+        if (Port is < 0 or > 65535) errors.Add($"SWEEP_PORT: {Port} is outside 0..65535");
+        if (string.IsNullOrWhiteSpace(Hostname)) errors.Add("SWEEP_HOSTNAME: must not be empty");
+        foreach (var seed in SeedNodeList)
+            if (!seed.StartsWith("akka.tcp://sweep@", StringComparison.Ordinal))
+                errors.Add($"SWEEP_SEED_NODES: '{seed}' must look like akka.tcp://sweep@host:port");
+        if (DatabaseProvider is not ("sqlite" or "postgresql"))
+            errors.Add($"SWEEP_DATABASE_PROVIDER: '{DatabaseProvider}' must be sqlite or postgresql");
+        if (string.IsNullOrWhiteSpace(DatabaseConnection)) errors.Add("SWEEP_DATABASE_CONNECTION: must not be empty");
+        if (ThreadsPerSlot < 0) errors.Add($"SWEEP_THREADS_PER_SLOT: {ThreadsPerSlot} must be 0 or more");
+        if (LeaseSeconds < 1) errors.Add($"SWEEP_LEASE_SECONDS: {LeaseSeconds} must be at least 1");
+        if (MaxAttempts < 1) errors.Add($"SWEEP_MAX_ATTEMPTS: {MaxAttempts} must be at least 1");
+        if (DownAfterSeconds <= 0) errors.Add($"SWEEP_DOWN_AFTER_SECONDS: {DownAfterSeconds} must be positive");
+        try
+        {
+            _ = DeviceSlots.Parse(Devices, ThreadsPerSlot);
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"SWEEP_DEVICES: {e.Message}");
+        }
+        if (errors.Count > 0) throw new ArgumentException("invalid node settings:\n  " + string.Join("\n  ", errors));
+        return this;
+    }
+
+    static IReadOnlyList<string> Split(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

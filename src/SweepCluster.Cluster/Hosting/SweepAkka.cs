@@ -1,0 +1,101 @@
+using Akka;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Tools.Client;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using SweepCluster.Cluster.Coordinator;
+using SweepCluster.Cluster.Protocol;
+using SweepCluster.Cluster.Worker;
+using SweepCluster.Training.Data;
+using SweepCluster.Training.Trials;
+
+namespace SweepCluster.Cluster.Hosting;
+
+/// <summary>
+/// The one place that builds a SweepCluster actor system: the node host, embedded mode and the
+/// tests all call these, so they run the same configuration.
+/// </summary>
+public static class SweepAkka
+{
+    public const string SystemName = "sweep";
+
+    /// <summary>Remoting on the configured interface and the cluster, with its seed nodes and downing.</summary>
+    public static AkkaConfigurationBuilder ConfigureNetwork(this AkkaConfigurationBuilder builder, NodeSettings settings)
+    {
+        builder
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = settings.Hostname,
+                Port = settings.Port,
+                PublicHostName = settings.PublicHostname ?? settings.Hostname,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = settings.RoleList.ToArray(),
+                SeedNodes = settings.SeedNodeList.ToArray(),
+                // Keep the side with the oldest node (the first coordinator); if that node is cut
+                // off alone, it is the one downed, so a lost coordinator never takes the workers with it.
+                SplitBrainResolver = new KeepOldestOption { DownIfAlone = true },
+            })
+            .AddHocon($"akka.cluster.split-brain-resolver.stable-after = {settings.DownAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s",
+                HoconAddMode.Prepend);
+        if (settings.SeedNodeList.Count == 0)
+            builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+        return builder;
+    }
+
+    /// <summary>Binds <see cref="SweepMessageSerializer"/> to every cluster message and journal event.</summary>
+    public static AkkaConfigurationBuilder ConfigureSerialization(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer("sweep-json", [typeof(ISweepMessage)], system => new SweepMessageSerializer(system));
+
+    /// <summary>Journal and snapshot store in the SQL database (linq2db provider name, e.g. "SQLite.MS", "PostgreSQL.15").</summary>
+    public static AkkaConfigurationBuilder ConfigurePersistence(this AkkaConfigurationBuilder builder, string connectionString, string providerName) =>
+        builder.WithSqlPersistence(connectionString, providerName, autoInitialize: true);
+
+    /// <summary>
+    /// The coordinator singleton (on coordinator nodes) and a proxy to it (on every node),
+    /// registered with the ClusterClient receptionist so clients outside the cluster can reach it.
+    /// </summary>
+    public static AkkaConfigurationBuilder ConfigureCoordinator(this AkkaConfigurationBuilder builder, NodeSettings settings,
+        Func<string, string, SweepPlan> plan)
+    {
+        var options = new ClusterSingletonOptions { Role = NodeSettings.CoordinatorRole };
+        if (settings.IsCoordinator)
+        {
+            var coordinatorSettings = new CoordinatorSettings(TimeSpan.FromSeconds(settings.LeaseSeconds), settings.MaxAttempts);
+            builder.WithSingleton<SweepCoordinator>(SweepCoordinator.Name, SweepCoordinator.Props(coordinatorSettings, plan), options, createProxyToo: true);
+        }
+        else
+        {
+            builder.WithSingletonProxy<SweepCoordinator>(SweepCoordinator.Name, options);
+        }
+        return builder
+            .WithClusterClientReceptionist()
+            .WithActors((system, registry) =>
+                ClusterClientReceptionist.Get(system).RegisterService(registry.Get<SweepCoordinator>()));
+    }
+
+    /// <summary>One <see cref="TrialWorker"/> per device slot; on shutdown each hands back its trial before the node leaves.</summary>
+    public static AkkaConfigurationBuilder ConfigureWorkers(this AkkaConfigurationBuilder builder, NodeSettings settings, DatasetCatalog catalog)
+    {
+        if (!settings.IsWorker) return builder;
+        var slots = DeviceSlots.Parse(settings.Devices, settings.ThreadsPerSlot);
+        return builder.WithActors((system, registry) =>
+        {
+            var coordinator = registry.Get<SweepCoordinator>();
+            var runner = new TrialRunner(catalog);
+            var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+            var workers = slots.Select((options, i) => system.ActorOf(
+                TrialWorker.Props($"{self.Host}:{self.Port}/{options.Device}#{i}", coordinator, runner, options), $"worker-{i}")).ToList();
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseClusterExiting, "drain-workers", async () =>
+            {
+                await Task.WhenAll(workers.Select(w => w.GracefulStop(TimeSpan.FromSeconds(10), TrialWorker.Drain.Instance)));
+                return Done.Instance;
+            });
+        });
+    }
+}
