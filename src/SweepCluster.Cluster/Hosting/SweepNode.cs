@@ -1,0 +1,65 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SweepCluster.Cluster.Coordinator;
+using SweepCluster.Training.Data;
+
+namespace SweepCluster.Cluster.Hosting;
+
+/// <summary>
+/// A running SweepCluster node: an actor system with the roles of its <see cref="NodeSettings"/>,
+/// hosted by Microsoft.Extensions.Hosting. <c>sweep node</c> runs one until SIGTERM; <c>sweep run</c>
+/// runs one with both roles in-process (embedded mode); the tests start them too.
+/// </summary>
+public sealed class SweepNode : IAsyncDisposable
+{
+    readonly IHost _host;
+
+    SweepNode(IHost host, NodeSettings settings)
+    {
+        _host = host;
+        Settings = settings;
+        System = host.Services.GetRequiredService<ActorSystem>();
+        Coordinator = host.Services.GetRequiredService<IRequiredActor<SweepCoordinator>>().ActorRef;
+    }
+
+    public NodeSettings Settings { get; }
+    public ActorSystem System { get; }
+    /// <summary>The coordinator singleton, through this node's proxy.</summary>
+    public IActorRef Coordinator { get; }
+    public Akka.Actor.Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
+
+    /// <param name="plan">Expands a spec into trials (see <see cref="SweepPlanner"/>).</param>
+    /// <param name="logLevel">Akka's log level: INFO for nodes, WARNING where a console UI owns the terminal.</param>
+    public static async Task<SweepNode> StartAsync(NodeSettings settings, Func<string, string, SweepPlan> plan, DatasetCatalog catalog,
+        string logLevel = "INFO", CancellationToken cancellation = default)
+    {
+        settings.Validate();
+        var database = DatabaseOptions.From(settings);
+        database.Prepare();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.ClearProviders();
+        builder.Services.AddAkka(SweepAkka.SystemName, (akka, _) => akka
+            .AddHocon($"akka.loglevel = {logLevel}", HoconAddMode.Prepend)
+            .ConfigureNetwork(settings)
+            .ConfigureSerialization()
+            .ConfigurePersistence(database.ConnectionString, database.ProviderName)
+            .ConfigureCoordinator(settings, plan)
+            .ConfigureWorkers(settings, catalog));
+        var host = builder.Build();
+        await host.StartAsync(cancellation);
+        return new SweepNode(host, settings);
+    }
+
+    /// <summary>Completes when the actor system has terminated (the node left the cluster or was downed).</summary>
+    public Task WhenTerminated => System.WhenTerminated;
+
+    /// <summary>Leaves the cluster gracefully: workers hand back their trials, then the system stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(TimeSpan.FromSeconds(30));
+        _host.Dispose();
+    }
+}
