@@ -1,0 +1,259 @@
+using System.Data.Common;
+using System.Globalization;
+using SweepCluster.Training.Trials;
+
+namespace SweepCluster.Storage;
+
+/// <summary>
+/// Trial results in SQLite or PostgreSQL, written by an event-sourced projection and read by
+/// whoever summarises sweeps. Plain ADO.NET: each method opens a pooled connection, does its work
+/// and closes it, so one store can be shared by any number of callers.
+/// </summary>
+public sealed class ResultsStore(DatabaseSettings settings)
+{
+    readonly SqlDialect _dialect = SqlDialect.For(settings.Provider);
+
+    /// <summary>Creates whatever tables and indexes are missing; existing ones and their rows are left alone.</summary>
+    public async Task EnsureSchemaAsync(CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        if (_dialect.SchemaSetup is not null)
+            await ExecuteAsync(connection, null, _dialect.SchemaSetup, cancellation);
+        await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        foreach (var statement in ResultsSchema.CreateStatements(_dialect))
+            await ExecuteAsync(connection, transaction, statement, cancellation);
+        await transaction.CommitAsync(cancellation);
+    }
+
+    /// <summary>
+    /// Records a batch of results and sweep memberships and moves the projection's offset to
+    /// <paramref name="sequenceNr"/>, all in one transaction: either all of it is stored or none.
+    /// Rows already present are left as they are, so replaying events after a crash between the
+    /// commit and the journal's acknowledgement stores each trial exactly once. The offset never
+    /// moves backwards, so a late replay of an older batch cannot rewind the projection.
+    /// </summary>
+    public async Task WriteBatchAsync(string projectionId, long sequenceNr, IReadOnlyList<ResultRow> rows,
+        IReadOnlyList<SweepMembership> memberships, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using var transaction = await connection.BeginTransactionAsync(cancellation);
+
+        await using (var insertTrial = Prepare(connection, transaction,
+            ResultsSchema.Insert("trial_results", ResultsSchema.TrialColumns, "trial_id"), ResultsSchema.TrialColumns.Count))
+        await using (var insertEpoch = Prepare(connection, transaction,
+            ResultsSchema.Insert("epoch_metrics", ResultsSchema.EpochColumns, "trial_id, phase, epoch"), ResultsSchema.EpochColumns.Count))
+        {
+            foreach (var row in rows)
+            {
+                await ExecuteAsync(insertTrial, ResultsSchema.TrialColumns, row, cancellation);
+                for (var position = 0; position < row.Epochs.Count; position++)
+                    await ExecuteAsync(insertEpoch, ResultsSchema.EpochColumns, new EpochRecord(row.TrialId, position, row.Epochs[position]), cancellation);
+            }
+        }
+
+        await using (var insertMembership = Prepare(connection, transaction,
+            "INSERT INTO sweep_trials (sweep_id, trial_id) VALUES (@p0, @p1) ON CONFLICT (sweep_id, trial_id) DO NOTHING", 2))
+        {
+            foreach (var membership in memberships)
+            {
+                insertMembership.Parameters[0].Value = membership.SweepId;
+                insertMembership.Parameters[1].Value = membership.TrialId;
+                await insertMembership.ExecuteNonQueryAsync(cancellation);
+            }
+        }
+
+        await using (var setOffset = Prepare(connection, transaction,
+            """
+            INSERT INTO projection_offsets (projection_id, sequence_nr) VALUES (@p0, @p1)
+            ON CONFLICT (projection_id) DO UPDATE SET sequence_nr = excluded.sequence_nr
+            WHERE excluded.sequence_nr > projection_offsets.sequence_nr
+            """, 2))
+        {
+            setOffset.Parameters[0].Value = projectionId;
+            setOffset.Parameters[1].Value = sequenceNr;
+            await setOffset.ExecuteNonQueryAsync(cancellation);
+        }
+
+        await transaction.CommitAsync(cancellation);
+    }
+
+    /// <summary>The sequence number of the last event the projection stored, or 0 before its first batch.</summary>
+    public async Task<long> ReadOffsetAsync(string projectionId, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using var command = Prepare(connection, null, "SELECT sequence_nr FROM projection_offsets WHERE projection_id = @p0", 1);
+        command.Parameters[0].Value = projectionId;
+        var value = await command.ExecuteScalarAsync(cancellation);
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The stored results matching every filter given, ordered by cell key, then seed (then trial id, so ties are stable).</summary>
+    public async Task<IReadOnlyList<ResultRow>> QueryAsync(ResultQuery query, CancellationToken cancellation = default)
+    {
+        var (joins, where, values) = Filter(query);
+        await using var connection = await OpenAsync(cancellation);
+
+        var rows = new List<ResultRow>();
+        var epochsByTrial = new Dictionary<string, List<EpochMetrics>>();
+        await using (var command = Prepare(connection, null,
+            $"SELECT {ResultsSchema.SelectList("r", ResultsSchema.TrialColumns)} FROM trial_results r {joins} {where} " +
+            "ORDER BY r.cell_key, r.seed, r.trial_id", values))
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+        {
+            while (await reader.ReadAsync(cancellation))
+            {
+                var epochs = new List<EpochMetrics>();
+                var row = ReadTrial(reader, epochs);
+                epochsByTrial.Add(row.TrialId, epochs);
+                rows.Add(row);
+            }
+        }
+
+        // A second query rather than a join, so each trial's columns are read once. Rows and their
+        // epochs are committed together, so every row read above has all its epochs here; epochs of
+        // trials committed in between have no row in this answer and are skipped.
+        await using (var command = Prepare(connection, null,
+            $"SELECT {ResultsSchema.SelectList("e", ResultsSchema.EpochColumns)} FROM epoch_metrics e " +
+            $"JOIN trial_results r ON r.trial_id = e.trial_id {joins} {where} ORDER BY e.trial_id, e.position", values))
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+        {
+            while (await reader.ReadAsync(cancellation))
+                if (epochsByTrial.TryGetValue(reader.GetString(reader.GetOrdinal("trial_id")), out var epochs))
+                    epochs.Add(ReadEpoch(reader));
+        }
+        return rows;
+    }
+
+    /// <summary>How many of a sweep's trials have a stored result.</summary>
+    public async Task<long> CountBySweepAsync(string sweepId, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using var command = Prepare(connection, null,
+            "SELECT COUNT(*) FROM sweep_trials s JOIN trial_results r ON r.trial_id = s.trial_id WHERE s.sweep_id = @p0", 1);
+        command.Parameters[0].Value = sweepId;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellation), CultureInfo.InvariantCulture);
+    }
+
+    Task<DbConnection> OpenAsync(CancellationToken cancellation) => _dialect.OpenAsync(settings.ConnectionString, cancellation);
+
+    static (string Joins, string Where, object[] Values) Filter(ResultQuery query)
+    {
+        var conditions = new List<string>();
+        var values = new List<object>();
+        string Next(object value)
+        {
+            values.Add(value);
+            return ResultsSchema.Parameter(values.Count - 1);
+        }
+
+        var joins = "";
+        if (query.SweepId is not null)
+        {
+            joins = "JOIN sweep_trials s ON s.trial_id = r.trial_id";
+            conditions.Add($"s.sweep_id = {Next(query.SweepId)}");
+        }
+        if (query.Arm is { } arm) conditions.Add($"r.arm = {Next(TrialConfig.Format(arm))}");
+        if (query.Noise is { } noise) conditions.Add($"r.noise = {Next(noise)}");
+        if (query.Status is not null) conditions.Add($"r.status = {Next(query.Status)}");
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        return (joins, where, values.ToArray());
+    }
+
+    static DbCommand Prepare(DbConnection connection, DbTransaction? transaction, string sql, int parameterCount) =>
+        Prepare(connection, transaction, sql, new object[parameterCount]);
+
+    /// <summary>A command with parameters @p0, @p1, ... set to <paramref name="values"/> (null as SQL NULL).</summary>
+    static DbCommand Prepare(DbConnection connection, DbTransaction? transaction, string sql, object?[] values)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = ResultsSchema.Parameter(i);
+            parameter.Value = values[i] ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    static async Task ExecuteAsync<T>(DbCommand command, IReadOnlyList<Column<T>> columns, T item, CancellationToken cancellation)
+    {
+        for (var i = 0; i < columns.Count; i++)
+            command.Parameters[i].Value = columns[i].Value(item) ?? DBNull.Value;
+        await command.ExecuteNonQueryAsync(cancellation);
+    }
+
+    static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellation)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        await command.ExecuteNonQueryAsync(cancellation);
+    }
+
+    static ResultRow ReadTrial(DbDataReader reader, IReadOnlyList<EpochMetrics> epochs) => new()
+    {
+        TrialId = Text(reader, "trial_id"),
+        Kind = Text(reader, "kind"),
+        Arm = Text(reader, "arm"),
+        Noise = Real(reader, "noise"),
+        NoiseModel = Text(reader, "noise_model"),
+        NoiseSeed = OptionalText(reader, "noise_seed") is { } noiseSeed ? ulong.Parse(noiseSeed, CultureInfo.InvariantCulture) : null,
+        Seed = Integer(reader, "seed"),
+        Dataset = Text(reader, "dataset"),
+        DatasetPath = OptionalText(reader, "dataset_path"),
+        TrainLimit = OptionalInteger(reader, "train_limit"),
+        ValidationFraction = Real(reader, "validation_fraction"),
+        ImageSize = OptionalInteger(reader, "image_size"),
+        Channels = OptionalInteger(reader, "channels"),
+        GroupFile = OptionalText(reader, "group_file"),
+        ModelConv1 = Integer(reader, "model_conv1"),
+        ModelConv2 = Integer(reader, "model_conv2"),
+        ModelDense = Integer(reader, "model_dense"),
+        ModelKernel = Integer(reader, "model_kernel"),
+        PretrainEpochs = Integer(reader, "pretrain_epochs"),
+        FinetuneEpochs = Integer(reader, "finetune_epochs"),
+        LearningRate = Real(reader, "learning_rate"),
+        BatchSize = Integer(reader, "batch_size"),
+        Head = Text(reader, "head"),
+        Optimizer = Text(reader, "optimizer"),
+        CellKey = Text(reader, "cell_key"),
+        PreFinetuneTestAccuracy = OptionalReal(reader, "pre_finetune_test_accuracy"),
+        TestAccuracy = Real(reader, "test_accuracy"),
+        ImagesPerSecond = Real(reader, "images_per_second"),
+        TotalSeconds = Real(reader, "total_seconds"),
+        Status = Text(reader, "status"),
+        Worker = Text(reader, "worker"),
+        StartedAt = reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("started_at")),
+        FinishedAt = reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("finished_at")),
+        ConfigJson = Text(reader, "config_json"),
+        ResultJson = Text(reader, "result_json"),
+        Epochs = epochs,
+    };
+
+    static EpochMetrics ReadEpoch(DbDataReader reader) => new(
+        Text(reader, "phase"),
+        Integer(reader, "epoch"),
+        Real(reader, "train_loss"),
+        Real(reader, "train_accuracy"),
+        Real(reader, "train_true_accuracy"),
+        OptionalReal(reader, "clean_true_accuracy"),
+        OptionalReal(reader, "corrupted_true_accuracy"),
+        OptionalReal(reader, "corrupted_memorised_accuracy"),
+        OptionalReal(reader, "validation_accuracy"),
+        OptionalReal(reader, "validation_loss"),
+        Real(reader, "seconds"),
+        Real(reader, "images_per_second"));
+
+    static string Text(DbDataReader reader, string column) => reader.GetString(reader.GetOrdinal(column));
+    static string? OptionalText(DbDataReader reader, string column) =>
+        reader.IsDBNull(reader.GetOrdinal(column)) ? null : Text(reader, column);
+    static int Integer(DbDataReader reader, string column) => reader.GetInt32(reader.GetOrdinal(column));
+    static int? OptionalInteger(DbDataReader reader, string column) =>
+        reader.IsDBNull(reader.GetOrdinal(column)) ? null : Integer(reader, column);
+    static double Real(DbDataReader reader, string column) => reader.GetDouble(reader.GetOrdinal(column));
+    static double? OptionalReal(DbDataReader reader, string column) =>
+        reader.IsDBNull(reader.GetOrdinal(column)) ? null : Real(reader, column);
+}
