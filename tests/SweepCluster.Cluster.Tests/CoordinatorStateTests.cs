@@ -31,7 +31,7 @@ public class CoordinatorStateTests
     static CoordinatorState NewState(int maxAttempts = 3) => new(Plan, maxAttempts);
 
     static TrialCompleted Completed(PlannedTrial t, double accuracy = 0.8) =>
-        new(SleepTrial.Run(t.Config, t.TrialId, CancellationToken.None) with { TestAccuracy = accuracy }, "w", At);
+        new(SleepTrial.Run(t.Config, t.TrialId, CancellationToken.None) with { TestAccuracy = accuracy }, t.CellKey, "w", At);
 
     static List<PlannedTrial> Drain(CoordinatorState state)
     {

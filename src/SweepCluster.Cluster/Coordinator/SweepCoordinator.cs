@@ -200,7 +200,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         if (trial.Status == TrialStatus.Failed || !_recording.Add(trialId)) return;
         // PersistAsync lets the journal batch many results into one write; the state changes only
         // once the event is stored, and _recording keeps resent copies out meanwhile.
-        PersistAsync(new TrialCompleted(success.Result, success.WorkerId, DateTimeOffset.UtcNow), e =>
+        PersistAsync(new TrialCompleted(success.Result, trial.Planned.CellKey, success.WorkerId, DateTimeOffset.UtcNow), e =>
         {
             _recording.Remove(trialId);
             _state.Apply(e);

@@ -1,3 +1,5 @@
+using SweepCluster.Storage;
+
 namespace SweepCluster.Cluster.Hosting;
 
 /// <summary>
@@ -37,6 +39,12 @@ public sealed record NodeSettings
     /// <summary>Where decoded image folders are cached.</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>The database of the journal, snapshots and results; a bare SQLite path is made absolute.</summary>
+    public DatabaseSettings Database() =>
+        DatabaseProvider == "sqlite" && !DatabaseConnection.Contains('=')
+            ? DatabaseSettings.Sqlite(Path.GetFullPath(DatabaseConnection))
+            : DatabaseSettings.Create(DatabaseProvider, DatabaseConnection);
+
     public IReadOnlyList<string> RoleList => Split(Roles);
     public IReadOnlyList<string> SeedNodeList => Split(SeedNodes);
     public bool IsCoordinator => RoleList.Contains(CoordinatorRole);
@@ -53,9 +61,14 @@ public sealed record NodeSettings
         foreach (var seed in SeedNodeList)
             if (!seed.StartsWith("akka.tcp://sweep@", StringComparison.Ordinal))
                 errors.Add($"SWEEP_SEED_NODES: '{seed}' must look like akka.tcp://sweep@host:port");
-        if (DatabaseProvider is not ("sqlite" or "postgresql"))
-            errors.Add($"SWEEP_DATABASE_PROVIDER: '{DatabaseProvider}' must be sqlite or postgresql");
-        if (string.IsNullOrWhiteSpace(DatabaseConnection)) errors.Add("SWEEP_DATABASE_CONNECTION: must not be empty");
+        try
+        {
+            _ = Database();
+        }
+        catch (DatabaseSettingsException e)
+        {
+            errors.Add($"SWEEP_DATABASE_PROVIDER / SWEEP_DATABASE_CONNECTION: {e.Message}");
+        }
         if (ThreadsPerSlot < 0) errors.Add($"SWEEP_THREADS_PER_SLOT: {ThreadsPerSlot} must be 0 or more");
         if (LeaseSeconds < 1) errors.Add($"SWEEP_LEASE_SECONDS: {LeaseSeconds} must be at least 1");
         if (MaxAttempts < 1) errors.Add($"SWEEP_MAX_ATTEMPTS: {MaxAttempts} must be at least 1");

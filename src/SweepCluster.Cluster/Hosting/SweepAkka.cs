@@ -9,6 +9,8 @@ using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using SweepCluster.Cluster.Coordinator;
 using SweepCluster.Cluster.Protocol;
+using SweepCluster.Cluster.Results;
+using SweepCluster.Storage;
 using SweepCluster.Cluster.Worker;
 using SweepCluster.Training.Data;
 using SweepCluster.Training.Trials;
@@ -61,13 +63,14 @@ public static class SweepAkka
     /// registered with the ClusterClient receptionist so clients outside the cluster can reach it.
     /// </summary>
     public static AkkaConfigurationBuilder ConfigureCoordinator(this AkkaConfigurationBuilder builder, NodeSettings settings,
-        Func<string, string, SweepPlan> plan)
+        Func<string, string, SweepPlan> plan, ResultsStore store)
     {
         var options = new ClusterSingletonOptions { Role = NodeSettings.CoordinatorRole };
         if (settings.IsCoordinator)
         {
             var coordinatorSettings = new CoordinatorSettings(TimeSpan.FromSeconds(settings.LeaseSeconds), settings.MaxAttempts);
             builder.WithSingleton<SweepCoordinator>(SweepCoordinator.Name, SweepCoordinator.Props(coordinatorSettings, plan), options, createProxyToo: true);
+            builder.WithSingleton<ResultsProjection>(ResultsProjection.Name, ResultsProjection.Props(store, plan), options, createProxyToo: false);
         }
         else
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SweepCluster.Cluster.Coordinator;
+using SweepCluster.Storage;
 using SweepCluster.Training.Data;
 
 namespace SweepCluster.Cluster.Hosting;
@@ -31,22 +32,25 @@ public sealed class SweepNode : IAsyncDisposable
     public IActorRef Coordinator { get; }
     public Akka.Actor.Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
-    /// <param name="plan">Expands a spec into trials (see <see cref="SweepPlanner"/>).</param>
+    /// <param name="plan">Expands a spec (YAML text, source name) into trials.</param>
     /// <param name="logLevel">Akka's log level: INFO for nodes, WARNING where a console UI owns the terminal.</param>
     public static async Task<SweepNode> StartAsync(NodeSettings settings, Func<string, string, SweepPlan> plan, DatasetCatalog catalog,
         string logLevel = "INFO", CancellationToken cancellation = default)
     {
         settings.Validate();
-        var database = DatabaseOptions.From(settings);
-        database.Prepare();
+        var database = settings.Database();
+        var store = new ResultsStore(database);
+        // Creates the results tables and, on SQLite, switches the file to WAL so the journal and
+        // the projection can write side by side.
+        await store.EnsureSchemaAsync(cancellation);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.ClearProviders();
         builder.Services.AddAkka(SweepAkka.SystemName, (akka, _) => akka
             .AddHocon($"akka.loglevel = {logLevel}", HoconAddMode.Prepend)
             .ConfigureNetwork(settings)
             .ConfigureSerialization()
-            .ConfigurePersistence(database.ConnectionString, database.ProviderName)
-            .ConfigureCoordinator(settings, plan)
+            .ConfigurePersistence(database.ConnectionString, database.Linq2DbProviderName)
+            .ConfigureCoordinator(settings, plan, store)
             .ConfigureWorkers(settings, catalog));
         var host = builder.Build();
         await host.StartAsync(cancellation);

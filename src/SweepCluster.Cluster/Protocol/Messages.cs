@@ -102,7 +102,7 @@ public sealed record SweepSubmitted(string SweepId, string Name, string SpecYaml
     : ICoordinatorEvent;
 
 /// <summary>A trial's result, recorded once per trial id (again only after a forced rerun).</summary>
-public sealed record TrialCompleted(TrialResult Result, string WorkerId, DateTimeOffset At) : ICoordinatorEvent;
+public sealed record TrialCompleted(TrialResult Result, string CellKey, string WorkerId, DateTimeOffset At) : ICoordinatorEvent;
 
 public sealed record TrialFailedAttempt(string TrialId, string WorkerId, string Reason, bool Deterministic, DateTimeOffset At) : ICoordinatorEvent;
 

@@ -1,0 +1,102 @@
+using Akka.Actor;
+using SweepCluster.Cluster.Coordinator;
+using SweepCluster.Cluster.Hosting;
+using SweepCluster.Cluster.Protocol;
+using SweepCluster.Storage;
+using SweepCluster.Storage.Tests;
+using SweepCluster.Training.Data;
+using SweepCluster.Training.Trials;
+
+namespace SweepCluster.Cluster.Tests;
+
+/// <summary>The coordinator persists, stops and recovers on both databases; results land in the table exactly once.</summary>
+public class RecoveryTests
+{
+    /// <summary>"name:arm:seeds:sleep_ms" expands to sleep trials with seeds 1..n.</summary>
+    public static SweepPlan Plan(string spec, string source)
+    {
+        var parts = spec.Split(':');
+        var arm = Enum.Parse<Arm>(parts[1].Replace("-", ""), ignoreCase: true);
+        var trials = Enumerable.Range(1, int.Parse(parts[2])).Select(seed =>
+        {
+            var config = new TrialConfig { Kind = TrialKind.Sleep, SleepMs = int.Parse(parts[3]), Arm = arm, Seed = seed }.Normalise();
+            return new PlannedTrial(config.Hash(), arm.ToString(), arm.ToString(), config);
+        }).ToList();
+        return new SweepPlan(parts[0], trials);
+    }
+
+    static NodeSettings Embedded(DatabaseSettings database) => new()
+    {
+        Port = 0,
+        DatabaseProvider = database.ProviderName,
+        DatabaseConnection = database.ConnectionString,
+        Devices = "cpu:3",
+        DownAfterSeconds = 2,
+    };
+
+    static async Task<SweepStatusReply> WaitUntilFinished(IActorRef coordinator, string sweepId)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            var status = await coordinator.Ask<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(10));
+            if (status.Summary?.State is SweepState.Completed or SweepState.Cancelled) return status;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"sweep {sweepId} did not finish");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Should_record_every_result_once_and_resume_after_restart(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var database = db.Settings;
+        var catalog = new DatasetCatalog(new DataSettings());
+        var store = db.Store;
+        string sweepId;
+        await using (var node = await SweepNode.StartAsync(Embedded(database), Plan, catalog, "WARNING"))
+        {
+            var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("first:noisy:20:20", "test", false), TimeSpan.FromSeconds(30));
+            sweepId = accepted.SweepId;
+            Assert.Equal((20, 0), (accepted.Trials, accepted.AlreadyCompleted));
+            var status = await WaitUntilFinished(node.Coordinator, sweepId);
+            Assert.Equal(20, status.Summary!.Completed);
+            Assert.Equal(3, status.Workers.Count);
+        }
+
+        await using (var node = await SweepNode.StartAsync(Embedded(database), Plan, catalog, "WARNING"))
+        {
+            var status = await node.Coordinator.Ask<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(30));
+            Assert.Equal(SweepState.Completed, status.Summary!.State);
+            Assert.Equal(20, status.Summary.Completed);
+            var again = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("first:noisy:20:20", "test", false), TimeSpan.FromSeconds(10));
+            Assert.Equal((sweepId, 20), (again.SweepId, again.AlreadyCompleted));
+
+            // A bigger sweep reuses the 20 results and runs only the 10 new seeds.
+            var bigger = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("second:noisy:30:20", "test", false), TimeSpan.FromSeconds(10));
+            Assert.Equal(20, bigger.AlreadyCompleted);
+            await WaitUntilFinished(node.Coordinator, bigger.SweepId);
+            // The results table follows the journal a moment behind.
+            await WaitForProjection(store, bigger.SweepId, 30);
+        }
+
+        var rows = await store.QueryAsync(new ResultQuery());
+        Assert.Equal(30, rows.Count);
+        Assert.Equal(30, rows.Select(r => r.TrialId).Distinct().Count());
+        Assert.Equal(20, await store.CountBySweepAsync(sweepId));
+    }
+
+    internal static async Task WaitForProjection(ResultsStore store, string sweepId, int expected)
+    {
+        for (var i = 0; i < 100 && await store.CountBySweepAsync(sweepId) < expected; i++) await Task.Delay(100);
+    }
+
+    [Fact]
+    public async Task Should_reject_a_bad_spec_with_its_reason()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
+        await using var node = await SweepNode.StartAsync(Embedded(db.Settings), Plan, new DatasetCatalog(new DataSettings()), "WARNING");
+        var reply = await node.Coordinator.Ask<SweepRejected>(new SubmitSweep("broken:nonsense:1:0", "test", false), TimeSpan.FromSeconds(30));
+        Assert.Contains("nonsense", reply.Reason);
+    }
+}
