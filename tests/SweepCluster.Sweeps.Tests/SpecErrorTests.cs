@@ -220,6 +220,14 @@ public class SpecErrorTests
     }
 
     [Fact]
+    public void Anchors_are_followed_and_an_unknown_alias_is_an_error()
+    {
+        var sweep = Specs.Expand("name: x\narms: [true]\nseeds: 1\ngrid: {conv1: &widths [16, 32], conv2: *widths}\n");
+        Assert.Equal(["16x16", "16x32", "32x16", "32x32"], sweep.Trials.Select(t => $"{t.Config.Model.Conv1}x{t.Config.Model.Conv2}"));
+        Fails("name: x\narms: *nowhere\nseeds: 1\n", "arms", 2, "unknown alias '*nowhere'");
+    }
+
+    [Fact]
     public void Load_names_the_file_and_resolves_dataset_paths_next_to_it()
     {
         var folder = Directory.CreateTempSubdirectory("sweep-spec-").FullName;

@@ -19,7 +19,7 @@ public static class ValidateCommand
 
     public static Command Create()
     {
-        var spec = new Argument<FileInfo>("spec") { Description = "The YAML sweep spec (docs/spec.md)" };
+        var spec = new Argument<string>("spec") { Description = "The YAML sweep spec (docs/spec.md)" };
         var maxTrials = new Option<long>("--max-trials")
         {
             Description = "Refuse specs that expand to more trials than this, unless the spec sets max_trials",
@@ -34,17 +34,12 @@ public static class ValidateCommand
             var file = parse.GetValue(spec)!;
             try
             {
-                Write(SweepExpansion.Expand(SweepSpecParser.Load(file.FullName, parse.GetValue(maxTrials))), file.Name);
+                Write(SweepExpansion.Expand(SweepSpecParser.Load(file, parse.GetValue(maxTrials))), Path.GetFileName(file));
                 return 0;
             }
-            catch (SpecException e)
+            catch (Exception e) when (e is SpecException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
-            }
-            catch (IOException e)
-            {
-                Console.Error.WriteLine($"error: {file}: {e.Message}");
                 return 2;
             }
         });
