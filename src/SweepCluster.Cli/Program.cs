@@ -5,5 +5,6 @@ var root = new RootCommand("SweepCluster: sweeps of the arbitrary-label experime
 {
     TrialCommand.Create(),
     BenchCommand.Create(),
+    ValidateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
