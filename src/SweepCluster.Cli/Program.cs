@@ -3,8 +3,13 @@ using SweepCluster.Cli.Commands;
 
 var root = new RootCommand("SweepCluster: sweeps of the arbitrary-label experiment, from one trial to a cluster.")
 {
-    TrialCommand.Create(),
-    BenchCommand.Create(),
+    RunCommand.Create(),
     ValidateCommand.Create(),
+    TrialCommand.Create(),
+    SubmitCommand.Create(),
+    ResultsCommand.Create(),
+    NodeCommand.Create(),
+    BenchCommand.Create(),
 };
+foreach (var command in StatusCommands.Create()) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync();

@@ -15,7 +15,7 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
     const int MaxSeedCount = 1_000_000;
     const int MaxSampleCount = 1_000_000;
 
-    static readonly string[] TopFields = ["name", "dataset", "model", "arms", "epochs", "grid", "sample", "seeds", "max_trials"];
+    static readonly string[] TopFields = ["name", "kind", "sleep_ms", "dataset", "model", "arms", "epochs", "grid", "sample", "seeds", "max_trials"];
     static readonly string[] DatasetFields = ["name", "path", "train_limit", "validation_fraction", "image_size", "channels", "group_file"];
     static readonly string[] ModelFields = ["conv1", "conv2", "dense", "kernel"];
     static readonly string[] EpochFields = ["pretrain", "finetune"];
@@ -49,6 +49,8 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
             Seeds = seeds ?? new FixedSeeds([1]),
             Dataset = fields.TryGetValue("dataset", out var dataset) ? Dataset(dataset.Value) : new DatasetConfig(),
             Model = fields.TryGetValue("model", out var model) ? Model(model.Value) : new ModelConfig(),
+            Kind = fields.TryGetValue("kind", out var kind) ? Kind(kind) : TrialKind.Train,
+            SleepMs = fields.TryGetValue("sleep_ms", out var sleep) ? Integer(sleep.Value, "sleep_ms", 0) ?? 0 : 0,
             MaxTrials = fields.TryGetValue("max_trials", out var maxTrials)
                 ? Integer(maxTrials.Value, "max_trials", 1) ?? defaultMaxTrials
                 : defaultMaxTrials,
@@ -64,6 +66,22 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
     }
 
     // ---- sections ----
+
+    TrialKind Kind(YamlEntry entry)
+    {
+        var text = Text(entry.Value, "kind");
+        switch (text)
+        {
+            case "train":
+                return TrialKind.Train;
+            case "sleep":
+                return TrialKind.Sleep;
+            case not null:
+                Error("kind", entry.Value.Position, $"unknown kind '{text}'; expected one of train, sleep");
+                break;
+        }
+        return TrialKind.Train;
+    }
 
     string? Name(YamlEntry entry)
     {

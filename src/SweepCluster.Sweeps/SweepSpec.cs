@@ -16,6 +16,10 @@ public sealed record SweepSpec
     public const double DefaultNoise = 1.0;
 
     public required string Name { get; init; }
+    /// <summary>train (the experiment) or sleep (the built-in synthetic trial for testing the scheduler).</summary>
+    public TrialKind Kind { get; init; } = TrialKind.Train;
+    /// <summary>How long each sleep trial waits.</summary>
+    public int SleepMs { get; init; }
     public DatasetConfig Dataset { get; init; } = new();
     public ModelConfig Model { get; init; } = new();
     public required IReadOnlyList<Arm> Arms { get; init; }
@@ -31,6 +35,8 @@ public sealed record SweepSpec
     /// <summary>The configuration an arm's trials start from, before grid, sample and seed.</summary>
     public TrialConfig BaseConfig(Arm arm) => new()
     {
+        Kind = Kind,
+        SleepMs = SleepMs,
         Arm = arm,
         Noise = arm == Arm.Noisy ? DefaultNoise : 0,
         Dataset = Dataset,

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using SweepCluster.Storage;
 
 namespace SweepCluster.Cluster.Hosting;
@@ -38,6 +41,34 @@ public sealed record NodeSettings
     public double DownAfterSeconds { get; init; } = 10;
     /// <summary>Where decoded image folders are cached.</summary>
     public string? CacheDirectory { get; init; }
+
+    /// <summary>
+    /// Reads every setting from configuration: the environment variable <c>SWEEP_SEED_NODES</c>
+    /// (added with prefix <c>SWEEP_</c>, so the key is <c>SEED_NODES</c>) wins over
+    /// <c>Sweep:SeedNodes</c> from appsettings.json; unset settings keep their defaults.
+    /// </summary>
+    public static NodeSettings Load(IConfiguration configuration)
+    {
+        object settings = new NodeSettings();
+        var errors = new List<string>();
+        foreach (var property in typeof(NodeSettings).GetProperties().Where(p => p.CanWrite))
+        {
+            var key = JsonNamingPolicy.SnakeCaseUpper.ConvertName(property.Name);
+            var value = configuration[key] ?? configuration["Sweep:" + property.Name];
+            if (value is null) continue;
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            try
+            {
+                property.SetValue(settings, Convert.ChangeType(value, type, CultureInfo.InvariantCulture));
+            }
+            catch (FormatException)
+            {
+                errors.Add($"SWEEP_{key}: '{value}' is not a valid {type.Name.ToLowerInvariant()}");
+            }
+        }
+        if (errors.Count > 0) throw new ArgumentException("invalid node settings:\n  " + string.Join("\n  ", errors));
+        return ((NodeSettings)settings).Validate();
+    }
 
     /// <summary>The database of the journal, snapshots and results; a bare SQLite path is made absolute.</summary>
     public DatabaseSettings Database() =>

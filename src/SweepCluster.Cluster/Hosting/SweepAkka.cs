@@ -79,7 +79,10 @@ public static class SweepAkka
         return builder
             .WithClusterClientReceptionist()
             .WithActors((system, registry) =>
-                ClusterClientReceptionist.Get(system).RegisterService(registry.Get<SweepCoordinator>()));
+            {
+                var gateway = system.ActorOf(Props.Create(() => new ClientGateway(registry.Get<SweepCoordinator>())), ClientGateway.Name);
+                ClusterClientReceptionist.Get(system).RegisterService(gateway);
+            });
     }
 
     /// <summary>One <see cref="TrialWorker"/> per device slot; on shutdown each hands back its trial before the node leaves.</summary>

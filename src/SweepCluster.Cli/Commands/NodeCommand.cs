@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+using SweepCluster.Cluster.Coordinator;
+using SweepCluster.Cluster.Hosting;
+using SweepCluster.Training.Data;
+
+namespace SweepCluster.Cli.Commands;
+
+/// <summary><c>sweep node</c>: one cluster node, its roles and everything else from appsettings.json and SWEEP_* variables.</summary>
+public static class NodeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "appsettings.json to read (default: ./appsettings.json when present)" };
+        var command = new Command("node", "Run a cluster node (coordinator, worker or both); settings from appsettings.json and SWEEP_* environment variables, see docs/cluster.md")
+        {
+            config,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            NodeSettings settings;
+            try
+            {
+                var file = parse.GetValue(config)?.FullName ?? Path.GetFullPath("appsettings.json");
+                if (parse.GetValue(config) is { Exists: false } missing) throw new ArgumentException($"--config {missing.FullName}: no such file");
+                settings = NodeSettings.Load(new ConfigurationBuilder()
+                    .AddJsonFile(file, optional: true)
+                    .AddEnvironmentVariables("SWEEP_")
+                    .Build());
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+
+            var catalog = new DatasetCatalog(new DataSettings
+            {
+                CacheDirectory = settings.CacheDirectory ?? new DataSettings().CacheDirectory,
+            });
+            await using var node = await SweepNode.StartAsync(settings, SweepPlanner.Plan, catalog, "INFO", cancellation);
+            Console.WriteLine($"node {node.Address} up: roles {settings.Roles}, devices {settings.Devices}, database {settings.Database()}");
+
+            // SIGTERM (Kubernetes, systemd) leaves the cluster gracefully: workers hand back their trials first.
+            var stop = new TaskCompletionSource();
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.TrySetResult();
+            });
+            await Task.WhenAny(stop.Task, node.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }));
+            Console.WriteLine($"node {node.Address} leaving the cluster");
+            return 0;
+        });
+        return command;
+    }
+}

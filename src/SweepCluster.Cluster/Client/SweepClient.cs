@@ -1,0 +1,78 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Tools.Client;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SweepCluster.Cluster.Coordinator;
+using SweepCluster.Cluster.Hosting;
+using SweepCluster.Cluster.Protocol;
+
+namespace SweepCluster.Cluster.Client;
+
+/// <summary>
+/// How the console client talks to a coordinator: through ClusterClient to a running cluster
+/// (<see cref="ConnectAsync"/>), or directly to the coordinator of a node in this process
+/// (<see cref="Local"/>, embedded mode). Every command goes through <see cref="AskAsync{T}"/>.
+/// </summary>
+public sealed class SweepClient : IAsyncDisposable
+{
+    sealed class ClusterClientKey;
+
+    readonly Func<ISweepMessage, TimeSpan, Task<object>> _ask;
+    readonly Func<ValueTask> _dispose;
+
+    SweepClient(Func<ISweepMessage, TimeSpan, Task<object>> ask, Func<ValueTask> dispose)
+    {
+        _ask = ask;
+        _dispose = dispose;
+    }
+
+    /// <summary>A client of the coordinator of <paramref name="node"/>; disposing it leaves the node running.</summary>
+    public static SweepClient Local(SweepNode node) =>
+        new((message, timeout) => node.Coordinator.Ask<object>(message, timeout), () => ValueTask.CompletedTask);
+
+    /// <param name="contactPoint">A cluster node, akka.tcp://sweep@host:port.</param>
+    /// <param name="hostname">
+    /// The interface this client listens on for replies; it must be reachable from the cluster.
+    /// Defaults to loopback for a loopback contact point, else this machine's host name.
+    /// </param>
+    public static async Task<SweepClient> ConnectAsync(string contactPoint, string? hostname = null, CancellationToken cancellation = default)
+    {
+        if (!ActorPath.TryParseAddress(contactPoint, out var address) || address.Host is null || address.Port is null)
+            throw new ArgumentException($"--cluster '{contactPoint}' is not an address like akka.tcp://sweep@host:4053");
+        var loopback = address.Host is "localhost" || (IPAddress.TryParse(address.Host, out var ip) && IPAddress.IsLoopback(ip));
+        hostname ??= loopback ? "127.0.0.1" : Dns.GetHostName();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.ClearProviders();
+        builder.Services.AddAkka(SweepAkka.SystemName + "-client", (akka, _) => akka
+            .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
+            .WithRemoting(hostname, 0)
+            .ConfigureSerialization()
+            .WithClusterClient<ClusterClientKey>([ActorPath.Parse($"{address}/system/receptionist")]));
+        var host = builder.Build();
+        await host.StartAsync(cancellation);
+        var client = host.Services.GetRequiredService<IRequiredActor<ClusterClientKey>>().ActorRef;
+        return new SweepClient(
+            (message, timeout) => client.Ask<object>(new ClusterClient.Send(ClientGateway.Path, message), timeout),
+            async () =>
+            {
+                await host.StopAsync();
+                host.Dispose();
+            });
+    }
+
+    /// <summary>Sends a command or query and waits for the reply of the expected type.</summary>
+    public async Task<T> AskAsync<T>(ISweepMessage message, TimeSpan? timeout = null)
+    {
+        var reply = await _ask(message, timeout ?? TimeSpan.FromSeconds(30));
+        return reply is T typed
+            ? typed
+            : throw new InvalidOperationException($"the coordinator answered {reply.GetType().Name} to {message.GetType().Name}");
+    }
+
+    public ValueTask DisposeAsync() => _dispose();
+}

@@ -1,0 +1,16 @@
+using SweepCluster.Cluster.Protocol;
+using SweepCluster.Sweeps;
+
+namespace SweepCluster.Cluster.Coordinator;
+
+/// <summary>Expands YAML specs into the coordinator's trials (docs/spec.md).</summary>
+public static class SweepPlanner
+{
+    /// <summary>Parses and expands a spec; throws <see cref="SpecException"/> listing every problem.</summary>
+    public static SweepPlan Plan(string specYaml, string sourceName)
+    {
+        var expanded = SweepExpansion.Expand(SweepSpecParser.Parse(specYaml, sourceName));
+        return new SweepPlan(expanded.Spec.Name,
+            expanded.Trials.Select(t => new PlannedTrial(t.Id, t.CellKey, t.CellLabel, t.Config)).ToList());
+    }
+}
