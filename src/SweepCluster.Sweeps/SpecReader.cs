@@ -50,7 +50,7 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
             Dataset = fields.TryGetValue("dataset", out var dataset) ? Dataset(dataset.Value) : new DatasetConfig(),
             Model = fields.TryGetValue("model", out var model) ? Model(model.Value) : new ModelConfig(),
             Kind = fields.TryGetValue("kind", out var kind) ? Kind(kind) : TrialKind.Train,
-            SleepMs = fields.TryGetValue("sleep_ms", out var sleep) ? Integer(sleep.Value, "sleep_ms", 0) ?? 0 : 0,
+            SleepMs = fields.TryGetValue("sleep_ms", out var sleep) ? SleepMs(sleep) : 0,
             MaxTrials = fields.TryGetValue("max_trials", out var maxTrials)
                 ? Integer(maxTrials.Value, "max_trials", 1) ?? defaultMaxTrials
                 : defaultMaxTrials,
@@ -66,6 +66,12 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
     }
 
     // ---- sections ----
+
+    int SleepMs(YamlEntry entry)
+    {
+        _configFields["sleep_ms"] = ("sleep_ms", entry.Value.Position);
+        return Integer(entry.Value, "sleep_ms", 0) ?? 0;
+    }
 
     TrialKind Kind(YamlEntry entry)
     {

@@ -9,12 +9,18 @@ public static class Sweep
 
     public sealed record Output(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Output> Run(params string[] args)
+    /// <summary>The built sweep.dll of the same configuration as these tests (bin/&lt;Configuration&gt;/net10.0/).</summary>
+    public static readonly string ProgramPath = Path.Combine(RepositoryRoot, "src", "SweepCluster.Cli", "bin",
+        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "sweep.dll");
+
+    public static async Task<Output> Run(params string[] args) => await RunIn(null, args);
+
+    /// <summary>Runs sweep with <paramref name="workingDirectory"/> as its current folder.</summary>
+    public static async Task<Output> RunIn(string? workingDirectory, params string[] args)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0/
-        var program = Path.Combine(RepositoryRoot, "src", "SweepCluster.Cli", "bin", configuration, "net10.0", "sweep.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(program);
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
+        start.ArgumentList.Add(ProgramPath);
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,3 +1,4 @@
+using SweepCluster.Training.Trials;
 using System.Diagnostics;
 
 namespace SweepCluster.Sweeps.Tests;
@@ -216,7 +217,16 @@ public class SpecErrorTests
     {
         Fails("", "(spec)", 1, "the spec is empty");
         Fails("name: a\n---\nname: b\n", "(spec)", 2, "a spec is one YAML document");
-        Fails("- just\n- a list\n", "(spec)", 1, "expected a mapping with fields name, dataset");
+        Fails("- just\n- a list\n", "(spec)", 1, "expected a mapping with fields name, kind, sleep_ms, dataset");
+    }
+
+    [Fact]
+    public void The_sleep_kind_is_read_and_a_bad_kind_is_refused()
+    {
+        var sweep = Specs.Expand("name: x\nkind: sleep\nsleep_ms: 25\narms: [true, noisy]\nseeds: 2\n");
+        Assert.All(sweep.Trials, t => Assert.Equal((TrialKind.Sleep, 25), (t.Config.Kind, t.Config.SleepMs)));
+        Fails("name: x\nkind: nap\narms: [true]\nseeds: 1\n", "kind", 2, "unknown kind 'nap'; expected one of train, sleep");
+        Fails("name: x\nsleep_ms: 5\narms: [true]\nseeds: 1\n", "sleep_ms", 2, "only kind sleep sleeps");
     }
 
     [Fact]

@@ -1,0 +1,145 @@
+using SweepCluster.Cluster.Client;
+using SweepCluster.Cluster.Protocol;
+using SweepCluster.Storage;
+
+namespace SweepCluster.Cli.Tests;
+
+/// <summary>
+/// Real node processes on loopback: one coordinator node and two worker nodes started with
+/// `sweep node`, a sweep submitted with `sweep submit`, nodes killed with SIGKILL.
+/// </summary>
+public sealed class ClusterProcessTests : IDisposable
+{
+    readonly string _folder = Directory.CreateTempSubdirectory("sweep-cluster-").FullName;
+    readonly List<NodeProcess> _nodes = [];
+    readonly int _coordinatorPort = NodeProcess.FreePort();
+    readonly int[] _workerPorts = [NodeProcess.FreePort(), NodeProcess.FreePort()];
+
+    string Database => Path.Combine(_folder, "sweep.db");
+    string Seeds => string.Join(',', new[] { _coordinatorPort }.Concat(_workerPorts).Select(p => $"akka.tcp://sweep@127.0.0.1:{p}"));
+    string Contact => $"akka.tcp://sweep@127.0.0.1:{_coordinatorPort}";
+
+    NodeProcess StartNode(int port, string roles)
+    {
+        var node = NodeProcess.Start(port, roles, Seeds, Database);
+        _nodes.Add(node);
+        return node;
+    }
+
+    async Task<(NodeProcess Coordinator, NodeProcess[] Workers)> StartCluster()
+    {
+        var coordinator = StartNode(_coordinatorPort, "coordinator");
+        await coordinator.WaitUntilUp();
+        var workers = _workerPorts.Select(p => StartNode(p, "worker")).ToArray();
+        foreach (var w in workers) await w.WaitUntilUp();
+        return (coordinator, workers);
+    }
+
+    /// <summary>A spec of sleep trials: `count` seeds of every arm, each trial sleeping `ms`.</summary>
+    string Spec(string name, int seeds, int ms)
+    {
+        var path = Path.Combine(_folder, name + ".yaml");
+        File.WriteAllText(path, $"name: {name}\nkind: sleep\nsleep_ms: {ms}\narms: [true, random-frozen]\nseeds: {seeds}\n");
+        return path;
+    }
+
+    async Task<string> Submit(string spec)
+    {
+        var run = await Sweep.Run("submit", spec, "--cluster", Contact);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        return run.Stdout.Trim().Split('\n')[^1].Trim();
+    }
+
+    static async Task<SweepStatusReply> WaitFor(SweepClient client, string sweepId, Func<SweepStatusReply, bool> condition, int seconds = 120)
+    {
+        for (var i = 0; i < seconds * 5; i++)
+        {
+            try
+            {
+                var status = await client.AskAsync<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(5));
+                if (status.Summary is not null && condition(status)) return status;
+            }
+            catch (Exception e) when (e is TimeoutException or Akka.Actor.AskTimeoutException)
+            {
+                // the coordinator is moving or restarting
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"sweep {sweepId} did not reach the expected state in {seconds} s");
+    }
+
+    async Task<IReadOnlyList<ResultRow>> Results(string sweepId, int expected)
+    {
+        var store = new ResultsStore(DatabaseSettings.Sqlite(Database));
+        for (var i = 0; i < 100 && await store.CountBySweepAsync(sweepId) < expected; i++) await Task.Delay(100);
+        return await store.QueryAsync(new ResultQuery { SweepId = sweepId });
+    }
+
+    [Fact]
+    public async Task A_coordinator_and_two_workers_run_a_sweep_to_completion()
+    {
+        var (_, workers) = await StartCluster();
+        var sweepId = await Submit(Spec("three-nodes", seeds: 15, ms: 100));
+        await using var client = await SweepClient.ConnectAsync(Contact);
+        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        Assert.Equal(30, status.Summary!.Completed);
+        Assert.All(workers, w => Assert.NotEmpty(w.TrialsRun()));
+        Assert.Equal(30, (await Results(sweepId, 30)).Count);
+
+        var list = await Sweep.Run("list", "--cluster", Contact);
+        Assert.Contains(sweepId, list.Stdout);
+    }
+
+    [Fact]
+    public async Task A_killed_worker_loses_nothing_and_its_trial_completes_elsewhere()
+    {
+        var (_, workers) = await StartCluster();
+        var sweepId = await Submit(Spec("kill-worker", seeds: 10, ms: 1500));
+        await using var client = await SweepClient.ConnectAsync(Contact);
+        await WaitFor(client, sweepId, s => s.Summary!.Completed >= 2 && workers[0].TrialsRun().Any());
+        var interrupted = workers[0].TrialsRun().Last();
+        workers[0].Kill();
+
+        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        Assert.Equal(20, status.Summary!.Completed);
+        Assert.Contains(interrupted, workers[1].TrialsRun());
+        var rows = await Results(sweepId, 20);
+        Assert.Equal(20, rows.Count);
+        Assert.Equal(20, rows.Select(r => r.TrialId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_killed_and_restarted_coordinator_finishes_the_sweep_without_rerunning_completed_trials()
+    {
+        var (coordinator, workers) = await StartCluster();
+        var sweepId = await Submit(Spec("kill-coordinator", seeds: 12, ms: 400));
+        string[] completedBeforeKill;
+        await using (var client = await SweepClient.ConnectAsync(Contact))
+        {
+            await WaitFor(client, sweepId, s => s.Summary!.Completed >= 8);
+            completedBeforeKill = (await Results(sweepId, 0)).Select(r => r.TrialId[..12]).ToArray();
+        }
+        coordinator.Kill();
+        await Task.Delay(3000);
+        var restarted = StartNode(_coordinatorPort, "coordinator");
+        await restarted.WaitUntilUp();
+
+        await using (var client = await SweepClient.ConnectAsync(Contact))
+        {
+            var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+            Assert.Equal(24, status.Summary!.Completed);
+        }
+        var runs = workers.SelectMany(w => w.TrialsRun()).ToList();
+        Assert.NotEmpty(completedBeforeKill);
+        Assert.All(completedBeforeKill, id => Assert.Equal(1, runs.Count(r => r == id)));
+        Assert.Equal(24, runs.Distinct().Count());
+        Assert.Equal(24, (await Results(sweepId, 24)).Count);
+    }
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes) node.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

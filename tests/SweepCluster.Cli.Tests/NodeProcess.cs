@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SweepCluster.Cli.Tests;
+
+/// <summary>A real `sweep node` process on loopback, with its output kept for the test to read.</summary>
+public sealed class NodeProcess : IDisposable
+{
+    readonly Process _process;
+    readonly ConcurrentQueue<string> _lines = new();
+
+    NodeProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+    public string Address => $"akka.tcp://sweep@127.0.0.1:{Port}";
+    public IReadOnlyCollection<string> Lines => _lines;
+    public bool HasExited => _process.HasExited;
+
+    public static NodeProcess Start(int port, string roles, string seedNodes, string database, IDictionary<string, string>? extra = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(database)! };
+        start.ArgumentList.Add(Sweep.ProgramPath);
+        start.ArgumentList.Add("node");
+        start.Environment["SWEEP_ROLES"] = roles;
+        start.Environment["SWEEP_PORT"] = port.ToString();
+        start.Environment["SWEEP_SEED_NODES"] = seedNodes;
+        start.Environment["SWEEP_DATABASE_CONNECTION"] = database;
+        start.Environment["SWEEP_DEVICES"] = "cpu:1";
+        start.Environment["SWEEP_DOWN_AFTER_SECONDS"] = "2";
+        start.Environment["SWEEP_LEASE_SECONDS"] = "20";
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        return new NodeProcess(Process.Start(start)!, port);
+    }
+
+    /// <summary>Waits until the node printed its start-up line.</summary>
+    public async Task WaitUntilUp()
+    {
+        for (var i = 0; i < 600 && !_lines.Any(l => l.Contains(" up: roles")); i++)
+        {
+            if (_process.HasExited) throw new InvalidOperationException("node exited:\n" + string.Join('\n', _lines));
+            await Task.Delay(100);
+        }
+        if (!_lines.Any(l => l.Contains(" up: roles"))) throw new TimeoutException("node did not start:\n" + string.Join('\n', _lines));
+    }
+
+    /// <summary>Trial ids (their first 12 characters) this node started running, one entry per run.</summary>
+    public IEnumerable<string> TrialsRun() => _lines
+        .Where(l => l.Contains("Running trial "))
+        .Select(l => l[(l.IndexOf("Running trial ", StringComparison.Ordinal) + "Running trial ".Length)..].Split(' ')[0]);
+
+    /// <summary>SIGKILL: the process dies at once, as on a preempted machine.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) Kill();
+        _process.WaitForExit(10_000);
+        _process.Dispose();
+    }
+}
