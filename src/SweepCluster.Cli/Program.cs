@@ -1,5 +1,9 @@
 using System.CommandLine;
+using Spectre.Console;
 using SweepCluster.Cli.Commands;
+
+// Piped into a file or another program, tables keep whole ids instead of wrapping at 80 columns.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 240;
 
 var root = new RootCommand("SweepCluster: sweeps of the arbitrary-label experiment, from one trial to a cluster.")
 {

@@ -47,7 +47,9 @@ public sealed class ClusterProcessTests : IDisposable
     {
         var run = await Sweep.Run("submit", spec, "--cluster", Contact);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        return run.Stdout.Trim().Split('\n')[^1].Trim();
+        // "sweep <id>: N trials, ..." is the line to read; anything else is log output.
+        var line = run.Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal));
+        return line["sweep ".Length..line.IndexOf(':')];
     }
 
     static async Task<SweepStatusReply> WaitFor(SweepClient client, string sweepId, Func<SweepStatusReply, bool> condition, int seconds = 120)

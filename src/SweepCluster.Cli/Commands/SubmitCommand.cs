@@ -32,7 +32,6 @@ public static class SubmitCommand
             }
             var accepted = (SweepAccepted)reply;
             AnsiConsole.MarkupLine($"sweep [bold]{accepted.SweepId}[/]: {accepted.Trials} trials, {accepted.AlreadyCompleted} already completed");
-            Console.WriteLine(accepted.SweepId);
             if (parse.GetValue(watch)) await SweepProgress.FollowAsync(client, accepted.SweepId, cancellation);
             return 0;
         });

@@ -49,7 +49,8 @@ public sealed class SweepClient : IAsyncDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.ClearProviders();
         builder.Services.AddAkka(SweepAkka.SystemName + "-client", (akka, _) => akka
-            .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
+            // The client's own remoting chatter (connections closing at exit) would only clutter the console.
+            .AddHocon("akka.loglevel = ERROR", HoconAddMode.Prepend)
             .WithRemoting(hostname, 0)
             .ConfigureSerialization()
             .WithClusterClient<ClusterClientKey>([ActorPath.Parse($"{address}/system/receptionist")]));
