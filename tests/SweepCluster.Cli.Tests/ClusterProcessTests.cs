@@ -111,6 +111,26 @@ public sealed class ClusterProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_stopped_with_sigterm_hands_its_trial_back_and_leaves()
+    {
+        var (_, workers) = await StartCluster();
+        var sweepId = await Submit(Spec("drain", seeds: 4, ms: 4000));
+        await using var client = await SweepClient.ConnectAsync(Contact);
+        await WaitFor(client, sweepId, s => s.Workers.Any(w => w.TrialId is not null && w.WorkerId.Contains($":{_workerPorts[0]}/")) && workers[0].TrialsRun().Any());
+        var handedBack = workers[0].TrialsRun().Last();
+        workers[0].Terminate();
+        await workers[0].WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.Contains(workers[0].Lines, l => l.Contains("leaving the cluster"));
+        Assert.Contains(workers[0].Lines, l => l.Contains($"Draining: handing back trial {handedBack}"));
+
+        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        Assert.Equal(8, status.Summary!.Completed);
+        // The unfinished trial ran again on the other worker rather than waiting for a lease to expire.
+        Assert.Contains(handedBack, workers[1].TrialsRun());
+        Assert.Equal(8, (await Results(sweepId, 8)).Count);
+    }
+
+    [Fact]
     public async Task A_killed_and_restarted_coordinator_finishes_the_sweep_without_rerunning_completed_trials()
     {
         var (coordinator, workers) = await StartCluster();

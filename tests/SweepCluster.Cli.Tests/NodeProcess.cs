@@ -58,6 +58,11 @@ public sealed class NodeProcess : IDisposable
         .Where(l => l.Contains("Running trial "))
         .Select(l => l[(l.IndexOf("Running trial ", StringComparison.Ordinal) + "Running trial ".Length)..].Split(' ')[0]);
 
+    /// <summary>SIGTERM, as Kubernetes sends before it stops a pod.</summary>
+    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+
+    public Task WaitForExit(TimeSpan timeout) => _process.WaitForExitAsync(new CancellationTokenSource(timeout).Token);
+
     /// <summary>SIGKILL: the process dies at once, as on a preempted machine.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

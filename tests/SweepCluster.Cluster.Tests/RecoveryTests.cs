@@ -92,6 +92,45 @@ public class RecoveryTests
     }
 
     [Fact]
+    public async Task Should_give_identical_results_on_sqlite_and_postgresql()
+    {
+        // Real training: two arms, two seeds, 600 bundled images.
+        const string spec = "name: same\ndataset: {name: fashion-mnist-subset, train_limit: 600}\narms: [true, random-frozen]\nseeds: 2\n";
+        var results = new List<IReadOnlyList<(string, double, string)>>();
+        foreach (var provider in new[] { DatabaseSettings.SqliteName, DatabaseSettings.PostgreSqlName })
+        {
+            await using var db = await TestDatabase.CreateAsync(provider);
+            await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu" }, SweepPlanner.Plan,
+                             new DatasetCatalog(new DataSettings()), "WARNING"))
+            {
+                var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(spec, "same.yaml", false), TimeSpan.FromSeconds(30));
+                await WaitUntilFinished(node.Coordinator, accepted.SweepId);
+                await WaitForProjection(db.Store, accepted.SweepId, 4);
+            }
+            var rows = await db.Store.QueryAsync(new ResultQuery());
+            results.Add(rows.OrderBy(r => r.TrialId).Select(r => (r.TrialId, r.TestAccuracy, r.ToTrialResult().TestPredictions)).ToList());
+        }
+        Assert.Equal(4, results[0].Count);
+        Assert.Equal(results[0], results[1]);
+    }
+
+    [Fact]
+    public async Task Should_stop_dispatching_a_cancelled_sweep()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
+        await using var node = await SweepNode.StartAsync(Embedded(db.Settings), Plan, new DatasetCatalog(new DataSettings()), "WARNING");
+        var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("long:true:50:200", "test", false), TimeSpan.FromSeconds(30));
+        await Task.Delay(500);
+        var cancelled = await node.Coordinator.Ask<SweepStatusReply>(new CancelSweep(accepted.SweepId), TimeSpan.FromSeconds(10));
+        Assert.Equal(SweepState.Cancelled, cancelled.Summary!.State);
+        await Task.Delay(1000);
+        var later = await node.Coordinator.Ask<SweepStatusReply>(new GetSweepStatus(accepted.SweepId), TimeSpan.FromSeconds(10));
+        Assert.InRange(later.Summary!.Completed, 1, 20);
+        Assert.Equal(0, later.Summary.Running);
+        Assert.Equal(cancelled.Summary.Completed, later.Summary.Completed);
+    }
+
+    [Fact]
     public async Task Should_reject_a_bad_spec_with_its_reason()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);

@@ -109,7 +109,8 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
         {
             _draining = true;
             if (_unacknowledged is not null) return; // finished: wait for the acknowledgement, then stop
-            _coordinator.Tell(new TrialHandedBack(_workerId, _current!.Trial.TrialId));
+            _log.Info("Draining: handing back trial {0}", _current!.Trial.TrialId[..12]);
+            _coordinator.Tell(new TrialHandedBack(_workerId, _current.Trial.TrialId));
             _cancellation?.Cancel();
             Context.Stop(Self);
         });

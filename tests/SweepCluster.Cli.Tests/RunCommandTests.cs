@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using SweepCluster.Storage;
+
+namespace SweepCluster.Cli.Tests;
+
+/// <summary>`sweep run`, the embedded mode, as a user runs it: twice, and killed half-way.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    readonly string _folder = Directory.CreateTempSubdirectory("sweep-run-").FullName;
+
+    string Write(string name, string yaml)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public async Task Running_the_same_spec_again_executes_zero_trials()
+    {
+        var spec = Write("sleepy.yaml", "name: sleepy\nkind: sleep\nsleep_ms: 20\narms: [true, noisy, random-frozen, head-only]\nseeds: 5\n");
+        var first = await Sweep.RunIn(_folder, "run", spec, "--port", "0");
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.Contains("20 trials, 0 already completed, 20 to run", first.Stdout);
+        Assert.Contains("noisy p=1", first.Stdout);
+
+        var second = await Sweep.RunIn(_folder, "run", spec, "--port", "0");
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Contains("20 trials, 20 already completed, 0 to run", second.Stdout);
+
+        var csv = await Sweep.RunIn(_folder, "results", "sleepy-" + second.Stdout.Split("sleepy-")[1][..8], "--format", "csv");
+        Assert.Equal(21, csv.Stdout.Trim().Split('\n').Length); // header + one row per trial
+    }
+
+    [Fact]
+    public async Task A_bad_spec_is_refused_before_anything_starts()
+    {
+        var spec = Write("bad.yaml", "name: bad\narms: [true, arbitrary]\nseeds: 0\n");
+        var run = await Sweep.RunIn(_folder, "run", spec, "--port", "0");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("arms[1] at line 2, column 14: expected one of true, noisy, random-frozen, head-only, got 'arbitrary'", run.Stderr);
+        Assert.Contains("seeds at line 3, column 8: 0 is outside", run.Stderr);
+        Assert.False(File.Exists(Path.Combine(_folder, "sweep.db")));
+    }
+
+    [Fact]
+    public async Task A_run_killed_mid_sweep_resumes_without_rerunning_what_completed()
+    {
+        // Real training on 800 bundled images: 8 trials of a few seconds each.
+        var spec = Write("resume.yaml", "name: resume\ndataset: {name: fashion-mnist-subset, train_limit: 800}\narms: [true, random-frozen]\nseeds: 4\n");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Sweep.ProgramPath, "run", spec, "--port", "0" }) start.ArgumentList.Add(a);
+        var store = new ResultsStore(DatabaseSettings.Sqlite(Path.Combine(_folder, "sweep.db")));
+        long before;
+        using (var process = Process.Start(start)!)
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            for (var i = 0; i < 1200 && await Count(store) < 3; i++) await Task.Delay(100);
+            process.Kill(entireProcessTree: true); // SIGKILL: no chance to hand anything back
+            await process.WaitForExitAsync();
+            before = await Count(store);
+        }
+        Assert.InRange(before, 3, 7);
+
+        var rerun = await Sweep.RunIn(_folder, "run", spec, "--port", "0");
+        Assert.True(rerun.ExitCode == 0, rerun.Stdout + rerun.Stderr);
+        var completed = int.Parse(rerun.Stdout.Split(" already completed")[0].Split(", ")[^1]);
+        Assert.True(completed >= before, $"{completed} reported completed, {before} were in the table");
+        Assert.Contains($"{8 - completed} to run", rerun.Stdout);
+        Assert.Equal(8, await Count(store));
+    }
+
+    static async Task<long> Count(ResultsStore store)
+    {
+        try
+        {
+            return (await store.QueryAsync(new ResultQuery())).Count;
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        {
+            return 0; // not created yet
+        }
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
