@@ -28,15 +28,35 @@ public sealed class ResultsStore(DatabaseSettings settings)
     /// <summary>
     /// Records a batch of results and sweep memberships and moves the projection's offset to
     /// <paramref name="sequenceNr"/>, all in one transaction: either all of it is stored or none.
-    /// Rows already present are left as they are, so replaying events after a crash between the
-    /// commit and the journal's acknowledgement stores each trial exactly once. The offset never
-    /// moves backwards, so a late replay of an older batch cannot rewind the projection.
+    /// A batch at or below the stored offset was applied already and changes nothing, so a replay
+    /// after a crash stores each trial exactly once and the offset never moves backwards. A
+    /// result for a trial that already has a row (a forced rerun) replaces it: one row per trial,
+    /// always the latest.
     /// </summary>
     public async Task WriteBatchAsync(string projectionId, long sequenceNr, IReadOnlyList<ResultRow> rows,
         IReadOnlyList<SweepMembership> memberships, CancellationToken cancellation = default)
     {
         await using var connection = await OpenAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        await using (var readOffset = Prepare(connection, transaction, "SELECT sequence_nr FROM projection_offsets WHERE projection_id = @p0", 1))
+        {
+            readOffset.Parameters[0].Value = projectionId;
+            if (await readOffset.ExecuteScalarAsync(cancellation) is { } stored and not DBNull && sequenceNr <= Convert.ToInt64(stored))
+                return;
+        }
+
+        // Within a batch, too, the later result of a trial wins.
+        rows = rows.GroupBy(r => r.TrialId).Select(g => g.Last()).ToList();
+        await using (var deleteEpochs = Prepare(connection, transaction, "DELETE FROM epoch_metrics WHERE trial_id = @p0", 1))
+        await using (var deleteTrial = Prepare(connection, transaction, "DELETE FROM trial_results WHERE trial_id = @p0", 1))
+        {
+            foreach (var row in rows)
+            {
+                deleteEpochs.Parameters[0].Value = deleteTrial.Parameters[0].Value = row.TrialId;
+                await deleteEpochs.ExecuteNonQueryAsync(cancellation);
+                await deleteTrial.ExecuteNonQueryAsync(cancellation);
+            }
+        }
 
         await using (var insertTrial = Prepare(connection, transaction,
             ResultsSchema.Insert("trial_results", ResultsSchema.TrialColumns, "trial_id"), ResultsSchema.TrialColumns.Count))

@@ -85,6 +85,22 @@ public sealed class ResultsStoreTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_later_result_of_the_same_trial_replaces_the_row(string provider)
+    {
+        // A forced rerun journals a second result for the same trial id.
+        await using var db = await CreateAsync(provider);
+        var first = TrialResults.Row(Arm.True, 1);
+        await db.Store.WriteBatchAsync(Projection, 3, [first], []);
+        var rerun = first with { TestAccuracy = 0.5, Epochs = first.Epochs.Take(1).ToList() };
+        await db.Store.WriteBatchAsync(Projection, 9, [rerun], []);
+
+        var stored = Assert.Single(await db.Store.QueryAsync(new ResultQuery()));
+        Assert.Equal(0.5, stored.TestAccuracy);
+        Assert.Equal(1, await db.CountAsync("epoch_metrics"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Offsets_start_at_zero_move_forward_and_are_kept_per_projection(string provider)
     {
         await using var db = await CreateAsync(provider);
