@@ -28,7 +28,7 @@ public static class SleepTrial
             TrialConfig.SchemaVersion, configHash, config, "synthetic", config.Seeds, null,
             new SplitRecord(0, 0, 0, false, ""), [], [], before, test, [], "", [], [],
             new Timings(0, seconds, seconds), 0,
-            new RunEnvironment("none", 0, "", "", System.Environment.MachineName, "sleep"),
+            new RunEnvironment("none", 0, "", "", System.Environment.MachineName, TrialRunner.CodeVersion),
             started, DateTimeOffset.UtcNow, "completed");
     }
 

@@ -28,7 +28,7 @@ public sealed class TrialRunner(DatasetCatalog catalog)
     const int ProgressEveryBatches = 10;
     const int EvaluationBatch = 1000;
 
-    static readonly string CodeVersion =
+    internal static readonly string CodeVersion =
         typeof(TrialRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Runs the trial on a new thread; the task ends with the result, the failure, or cancellation.</summary>
