@@ -1,0 +1,36 @@
+namespace SweepCluster.Analysis;
+
+/// <summary>
+/// How many seeds a cell gets when seeds are added adaptively: at least <see cref="Min"/>, at most
+/// <see cref="Max"/>, <see cref="Batch"/> at a time until the t-interval's half-width reaches
+/// <see cref="TargetHalfWidth"/> (in the metric's units).
+/// </summary>
+public sealed record SeedPolicy
+{
+    public required int Min { get; init; }
+    public required int Max { get; init; }
+    public required int Batch { get; init; }
+    public required double TargetHalfWidth { get; init; }
+}
+
+public static class SeedBudget
+{
+    /// <summary>
+    /// The seeds to add to a cell with these completed values: 0 once n ≥ max or the 95%
+    /// t-interval's half-width is at most the target, otherwise the batch capped at max - n; and in
+    /// every case at least enough to reach min, whatever the half-width (a few lucky seeds can show a
+    /// tiny spread). Below two values the half-width is undefined, so the target counts as unmet.
+    /// </summary>
+    public static int AdditionalSeeds(SeedPolicy policy, IReadOnlyList<double> completed)
+    {
+        if (policy.Min < 0 || policy.Max < policy.Min || policy.Batch < 1 || !(policy.TargetHalfWidth > 0))
+            throw new ArgumentException($"seed policy needs 0 ≤ min ≤ max, batch ≥ 1 and a positive target, not {policy}", nameof(policy));
+        var n = completed.Count;
+        if (n >= policy.Max)
+            return 0;
+        var halfWidth = n < 2 ? (double?)null
+            : Descriptive.TCritical(n - 1) * Descriptive.StandardDeviation(completed) / Math.Sqrt(n);
+        var more = halfWidth <= policy.TargetHalfWidth ? 0 : Math.Min(policy.Batch, policy.Max - n);
+        return Math.Max(more, policy.Min - n);
+    }
+}
