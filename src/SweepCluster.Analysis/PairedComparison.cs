@@ -60,7 +60,7 @@ public sealed record PairedComparison
             return comparison;
         comparison = comparison with
         {
-            BootstrapInterval = SweepCluster.Analysis.Bootstrap.MeanInterval(differences, options.Bootstrap),
+            BootstrapInterval = Bootstrap.MeanInterval(differences, options.Bootstrap),
             Wilcoxon = SweepCluster.Analysis.Wilcoxon.SignedRank(differences),
         };
         var sd = Descriptive.StandardDeviation(differences);
