@@ -28,9 +28,13 @@ public static class SeedBudget
         var n = completed.Count;
         if (n >= policy.Max)
             return 0;
-        var halfWidth = n < 2 ? (double?)null
-            : Descriptive.TCritical(n - 1) * Descriptive.StandardDeviation(completed) / Math.Sqrt(n);
+        var halfWidth = HalfWidth(completed);
         var more = halfWidth <= policy.TargetHalfWidth ? 0 : Math.Min(policy.Batch, policy.Max - n);
         return Math.Max(more, policy.Min - n);
     }
+
+    /// <summary>Half-width of the 95% t-interval of the mean; null below two values.</summary>
+    public static double? HalfWidth(IReadOnlyList<double> values) => values.Count < 2
+        ? null
+        : Descriptive.TCritical(values.Count - 1) * Descriptive.StandardDeviation(values) / Math.Sqrt(values.Count);
 }

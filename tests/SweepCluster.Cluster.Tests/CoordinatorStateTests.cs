@@ -9,17 +9,23 @@ public class CoordinatorStateTests
 {
     static readonly DateTimeOffset At = DateTimeOffset.UnixEpoch;
 
-    /// <summary>A spec "name:arm:seeds" expands to sleep trials of that arm with seeds 1..n.</summary>
+    /// <summary>
+    /// A spec "name:arm:seeds" expands to sleep trials of that arm with seeds 1..n; "name:arm:seeds:max"
+    /// adds an adaptive budget (batch 2, a target no spread meets) growing to max seeds.
+    /// </summary>
     static SweepPlan Plan(SweepSubmitted s)
     {
         var parts = s.SpecYaml.Split(':');
+        var adaptive = parts.Length > 3
+            ? new AdaptiveSeedPolicy(new Analysis.SeedPolicy { Min = int.Parse(parts[2]), Max = int.Parse(parts[3]), Batch = 2, TargetHalfWidth = 1e-9 }, "test_accuracy")
+            : null;
         var arm = Enum.Parse<Arm>(parts[1].Replace("-", ""), ignoreCase: true);
         var trials = Enumerable.Range(1, int.Parse(parts[2])).Select(seed =>
         {
             var config = new TrialConfig { Kind = TrialKind.Sleep, Arm = arm, Seed = seed }.Normalise();
             return new PlannedTrial(config.Hash(), arm.ToString(), arm.ToString(), config);
         }).ToList();
-        return new SweepPlan(parts[0], trials);
+        return new SweepPlan(parts[0], trials, adaptive);
     }
 
     static SweepSubmitted Submitted(string spec, bool force = false)
@@ -132,6 +138,37 @@ public class CoordinatorStateTests
         state.Apply(new SweepCancelled(submitted.SweepId, At));
         Assert.Null(state.TakeNext(_ => false));
         Assert.Equal(SweepState.Cancelled, state.Sweep(submitted.SweepId)!.State);
+    }
+
+    [Fact]
+    public void An_adaptive_cell_grows_by_batches_to_max_and_a_snapshot_keeps_the_added_seeds()
+    {
+        var state = NewState();
+        var submitted = Submitted("a:true:2:5");
+        state.Apply(submitted);
+        var sweep = state.Sweep(submitted.SweepId)!;
+        var added = new List<SeedsAdded>();
+        var accuracy = 0.80;
+        while (true)
+        {
+            foreach (var t in Drain(state)) state.Apply(Completed(t, accuracy += 0.01));
+            var wanted = state.SeedsWanted(sweep);
+            if (wanted.Count == 0) break;
+            var (cell, seeds) = wanted.Single();
+            var e = new SeedsAdded(submitted.SweepId, cell, seeds, CoordinatorState.Reseed(sweep, cell, seeds).Select(t => t.TrialId).ToList(), At);
+            added.Add(e);
+            state.Apply(e);
+        }
+        Assert.Equal([[3, 4], [5]], added.Select(a => a.Seeds.ToArray()));
+        Assert.Equal(SweepState.Completed, sweep.State);
+        Assert.Equal(5, state.Summarise(sweep, _ => false).Completed);
+
+        var restored = NewState();
+        restored.Restore(state.ToSnapshot());
+        var again = restored.Sweep(submitted.SweepId)!;
+        Assert.Equal(sweep.Trials.Select(t => t.TrialId), again.Trials.Select(t => t.TrialId));
+        Assert.Equal(5, restored.Summarise(again, _ => false).Completed);
+        Assert.Empty(restored.SeedsWanted(again));
     }
 
     [Fact]

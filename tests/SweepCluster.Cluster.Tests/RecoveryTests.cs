@@ -130,6 +130,40 @@ public class RecoveryTests
         Assert.Equal(cancelled.Summary.Completed, later.Summary.Completed);
     }
 
+    [Theory]
+    [InlineData(0.05, 3)]    // sleep trials spread about 0.005: three seeds already meet a wide target
+    [InlineData(0.0001, 9)]  // a target no spread meets: the budget runs to max
+    public async Task Should_add_seeds_until_the_target_or_max_even_across_a_restart(double target, int expected)
+    {
+        var spec = $"name: adaptive\nkind: sleep\nsleep_ms: 30\narms: [true, head-only]\n" +
+                   $"seeds: {{min: 3, max: 9, batch: 3, target_halfwidth: {target.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}\n";
+        await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
+        var catalog = new DatasetCatalog(new DataSettings());
+        string sweepId;
+        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu:1" }, SweepPlanner.Plan, catalog, "WARNING"))
+        {
+            sweepId = (await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(spec, "adaptive.yaml", false), TimeSpan.FromSeconds(30))).SweepId;
+            // Stop part-way: the budget's decisions so far are in the journal, the rest is not.
+            for (var i = 0; i < 100; i++)
+            {
+                var status = await node.Coordinator.Ask<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(10));
+                if (status.Summary!.Completed >= 4) break;
+                await Task.Delay(50);
+            }
+        }
+        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu:1" }, SweepPlanner.Plan, catalog, "WARNING"))
+        {
+            var status = await WaitUntilFinished(node.Coordinator, sweepId);
+            Assert.Equal(SweepState.Completed, status.Summary!.State);
+            Assert.All(status.Cells, c => Assert.Equal((expected, expected), (c.Trials, c.Completed)));
+            Assert.All(status.Cells, c => Assert.NotNull(c.HalfWidth));
+            await WaitForProjection(db.Store, sweepId, 2 * expected);
+        }
+        var rows = await db.Store.QueryAsync(new ResultQuery { SweepId = sweepId });
+        Assert.Equal(2 * expected, rows.Count);
+        Assert.Equal(Enumerable.Range(1, expected), rows.Where(r => r.Arm == "true").Select(r => r.Seed).Order());
+    }
+
     [Fact]
     public async Task Should_reject_a_bad_spec_with_its_reason()
     {

@@ -22,10 +22,10 @@ public static class SweepView
             .AddItem("running", s.Running, Color.Yellow)
             .AddItem("waiting", Math.Max(0, s.Trials - done - s.Running), Color.Grey);
 
-        var cells = new Table().Border(TableBorder.Rounded).Title("cells").AddColumns("cell", "seeds done", "failed", "mean test acc");
+        var cells = new Table().Border(TableBorder.Rounded).Title("cells").AddColumns("cell", "seeds done", "failed", "mean test acc", "95% half-width");
         foreach (var c in status.Cells)
             cells.AddRow(Markup.Escape(c.Label), $"{c.Completed}/{c.Trials}", c.Failed.ToString(),
-                c.MeanTestAccuracy is { } m ? $"{m:F4}" : "-");
+                c.MeanTestAccuracy is { } m ? $"{m:F4}" : "-", c.HalfWidth is { } h ? $"{h:F4}" : "-");
 
         var workers = new Table().Border(TableBorder.Rounded).Title("workers").AddColumns("worker", "trial", "phase", "progress", "img/s");
         foreach (var w in status.Workers)

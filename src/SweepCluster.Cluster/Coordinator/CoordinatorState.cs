@@ -1,11 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
+using SweepCluster.Analysis;
 using SweepCluster.Cluster.Protocol;
 
 namespace SweepCluster.Cluster.Coordinator;
 
+/// <summary>An adaptive seed budget: seeds are added to a cell until the interval of <see cref="Metric"/> is narrow enough.</summary>
+public sealed record AdaptiveSeedPolicy(SeedPolicy Budget, string Metric);
+
 /// <summary>A spec expanded into trials; expansion is a pure function of the spec text.</summary>
-public sealed record SweepPlan(string Name, IReadOnlyList<PlannedTrial> Trials)
+/// <param name="Adaptive">Set when the spec's seeds are an adaptive budget; <see cref="Trials"/> then hold the first seeds only.</param>
+public sealed record SweepPlan(string Name, IReadOnlyList<PlannedTrial> Trials, AdaptiveSeedPolicy? Adaptive = null)
 {
     /// <summary>"name-" plus 8 hex digits of the hash of the trial ids: the same trials, the same sweep.</summary>
     public string SweepId()
@@ -30,13 +35,18 @@ public sealed class TrialRecord(PlannedTrial planned)
     public int FailedAttempts { get; set; }
     public string? FailureReason { get; set; }
     public double? TestAccuracy { get; set; }
+    public double? PreFinetuneTestAccuracy { get; set; }
     public List<string> Sweeps { get; } = [];
 }
 
-public sealed class SweepRecord(SweepSubmitted submitted, IReadOnlyList<PlannedTrial> trials)
+public sealed class SweepRecord(SweepSubmitted submitted, SweepPlan plan)
 {
     public SweepSubmitted Submitted { get; } = submitted;
-    public IReadOnlyList<PlannedTrial> Trials { get; } = trials;
+    /// <summary>The planned trials, and those an adaptive budget added since.</summary>
+    public List<PlannedTrial> Trials { get; } = [.. plan.Trials];
+    public AdaptiveSeedPolicy? Adaptive { get; } = plan.Adaptive;
+    /// <summary>Every budget decision, in order: a snapshot replays them after re-expanding the spec.</summary>
+    public List<SeedsAdded> AddedSeeds { get; } = [];
     public SweepState State { get; set; } = SweepState.Running;
     public DateTimeOffset? FinishedAt { get; set; }
     /// <summary>Trials of this sweep still pending; the sweep is finished at zero.</summary>
@@ -71,7 +81,10 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
                 Submit(s);
                 break;
             case TrialCompleted c:
-                Complete(c.Result.ConfigHash, c.Result.TestAccuracy, c.At);
+                Complete(c.Result.ConfigHash, c.Result.TestAccuracy, c.Result.PreFinetuneTestAccuracy, c.At);
+                break;
+            case SeedsAdded a when _sweeps.TryGetValue(a.SweepId, out var grown):
+                AddSeeds(grown, a);
                 break;
             case TrialFailedAttempt f:
                 Fail(f);
@@ -89,7 +102,7 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
         var plan = expand(s);
         if (!_sweeps.TryGetValue(s.SweepId, out var sweep))
         {
-            sweep = new SweepRecord(s, plan.Trials);
+            sweep = new SweepRecord(s, plan);
             _sweeps[s.SweepId] = sweep;
             _order.Add(s.SweepId);
         }
@@ -100,7 +113,7 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
             sweep.FinishedAt = null;
             sweep.Queue.Clear();
         }
-        foreach (var planned in plan.Trials)
+        foreach (var planned in sweep.Trials)
         {
             if (!_trials.TryGetValue(planned.TrialId, out var trial))
                 _trials[planned.TrialId] = trial = new TrialRecord(planned);
@@ -117,11 +130,12 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
         FinishIfDone(sweep, s.At);
     }
 
-    void Complete(string trialId, double testAccuracy, DateTimeOffset at)
+    void Complete(string trialId, double testAccuracy, double? preFinetune, DateTimeOffset at)
     {
         if (!_trials.TryGetValue(trialId, out var trial)) return;
         SetStatus(trial, TrialStatus.Completed);
         trial.TestAccuracy = testAccuracy;
+        trial.PreFinetuneTestAccuracy = preFinetune;
         trial.FailureReason = null;
         foreach (var sweepId in trial.Sweeps) FinishIfDone(_sweeps[sweepId], at);
     }
@@ -165,10 +179,66 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
         }
     }
 
+    /// <summary>
+    /// The seeds an adaptive budget wants now: for each cell with nothing left to run, the
+    /// budget's verdict on its completed values (<see cref="SeedBudget"/>), as the next seeds after
+    /// the cell's highest. Decided from recorded results only, so a restarted coordinator decides
+    /// the same.
+    /// </summary>
+    /// <param name="cellKey">Only this cell; all cells when null.</param>
+    public IReadOnlyList<(string CellKey, IReadOnlyList<int> Seeds)> SeedsWanted(SweepRecord sweep, string? cellKey = null)
+    {
+        if (sweep.Adaptive is not { } policy || sweep.State != SweepState.Running) return [];
+        var wanted = new List<(string, IReadOnlyList<int>)>();
+        foreach (var cell in sweep.Trials.Where(t => cellKey is null || t.CellKey == cellKey).GroupBy(t => t.CellKey))
+        {
+            var records = cell.Select(t => _trials[t.TrialId]).ToList();
+            if (records.Any(r => r.Status == TrialStatus.Pending)) continue;
+            var values = Metric(records.Where(r => r.Status == TrialStatus.Completed), policy.Metric);
+            // Failed trials count towards max, so a cell that keeps failing cannot grow forever.
+            var more = Math.Min(SeedBudget.AdditionalSeeds(policy.Budget, values), policy.Budget.Max - records.Count);
+            if (more <= 0) continue;
+            var highest = cell.Max(t => t.Config.Seed);
+            wanted.Add((cell.Key, Enumerable.Range(highest + 1, more).ToList()));
+        }
+        return wanted;
+    }
+
+    static IReadOnlyList<double> Metric(IEnumerable<TrialRecord> completed, string metric) => completed
+        .Select(r => metric == "pre_finetune_test_accuracy" ? r.PreFinetuneTestAccuracy : r.TestAccuracy)
+        .OfType<double>().ToList();
+
+    static List<PlannedTrial> Reseed(SweepRecord sweep, SeedsAdded added) => Reseed(sweep, added.CellKey, added.Seeds);
+
+    /// <summary>A cell's trials for more seeds: its first trial with another seed (and the noise seed derived from it).</summary>
+    public static List<PlannedTrial> Reseed(SweepRecord sweep, string cellKey, IReadOnlyList<int> seeds)
+    {
+        var template = sweep.Trials.First(t => t.CellKey == cellKey);
+        return seeds
+            .Select(seed => (template.Config with { Seed = seed, NoiseSeed = null }).Normalise())
+            .Select(config => new PlannedTrial(config.Hash(), template.CellKey, template.CellLabel, config))
+            .ToList();
+    }
+
+    void AddSeeds(SweepRecord sweep, SeedsAdded added)
+    {
+        sweep.AddedSeeds.Add(added);
+        foreach (var planned in Reseed(sweep, added))
+        {
+            sweep.Trials.Add(planned);
+            if (!_trials.TryGetValue(planned.TrialId, out var trial)) _trials[planned.TrialId] = trial = new TrialRecord(planned);
+            if (!trial.Sweeps.Contains(sweep.Submitted.SweepId)) trial.Sweeps.Add(sweep.Submitted.SweepId);
+            if (trial.Status != TrialStatus.Pending) continue;
+            sweep.Remaining++;
+            sweep.Queue.AddLast(planned.TrialId);
+        }
+        FinishIfDone(sweep, added.At);
+    }
+
     void FinishIfDone(SweepRecord sweep, DateTimeOffset at)
     {
         if (sweep.State != SweepState.Running) return;
-        if (sweep.Remaining == 0)
+        if (sweep.Remaining == 0 && SeedsWanted(sweep).Count == 0)
         {
             sweep.State = SweepState.Completed;
             sweep.FinishedAt = at;
@@ -229,26 +299,32 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
         {
             var records = g.Select(t => _trials[t.TrialId]).ToList();
             var done = records.Where(r => r.Status == TrialStatus.Completed).ToList();
+            var accuracy = Metric(done, "test_accuracy");
             return new CellProgress(g.Key, g.First().CellLabel, records.Count, done.Count,
-                records.Count(r => r.Status == TrialStatus.Failed), done.Count > 0 ? done.Average(r => r.TestAccuracy) : null);
+                records.Count(r => r.Status == TrialStatus.Failed), accuracy.Count > 0 ? accuracy.Average() : null, SeedBudget.HalfWidth(accuracy));
         })
         .ToList();
 
     public CoordinatorSnapshot ToSnapshot() => new(
-        _order.Select(id => _sweeps[id]).Select(s => new SweepSnapshot(s.Submitted, s.State, s.FinishedAt)).ToList(),
+        _order.Select(id => _sweeps[id]).Select(s => new SweepSnapshot(s.Submitted, s.State, s.FinishedAt, s.AddedSeeds.ToList())).ToList(),
         _trials.Values.Where(t => t.Status != TrialStatus.Pending || t.FailedAttempts > 0)
-            .Select(t => new TrialSnapshot(t.Planned.TrialId, t.Status, t.FailedAttempts, t.FailureReason, t.TestAccuracy)).ToList());
+            .Select(t => new TrialSnapshot(t.Planned.TrialId, t.Status, t.FailedAttempts, t.FailureReason, t.TestAccuracy, t.PreFinetuneTestAccuracy)).ToList());
 
     /// <summary>Rebuilds the state of a snapshot: sweeps are re-expanded, then trial outcomes laid over them.</summary>
     public void Restore(CoordinatorSnapshot snapshot)
     {
         foreach (var s in snapshot.Sweeps)
         {
-            var plan = expand(s.Submitted);
-            var sweep = new SweepRecord(s.Submitted, plan.Trials) { State = s.State, FinishedAt = s.FinishedAt };
+            var sweep = new SweepRecord(s.Submitted, expand(s.Submitted)) { State = s.State, FinishedAt = s.FinishedAt };
             _sweeps[s.Submitted.SweepId] = sweep;
             _order.Add(s.Submitted.SweepId);
-            foreach (var planned in plan.Trials)
+            foreach (var added in s.AddedSeeds)
+            {
+                // Re-plan the added seeds the way AddSeeds did, without touching statuses yet.
+                sweep.AddedSeeds.Add(added);
+                sweep.Trials.AddRange(Reseed(sweep, added));
+            }
+            foreach (var planned in sweep.Trials)
             {
                 if (!_trials.TryGetValue(planned.TrialId, out var trial)) _trials[planned.TrialId] = trial = new TrialRecord(planned);
                 trial.Sweeps.Add(s.Submitted.SweepId);
@@ -261,6 +337,7 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
             trial.FailedAttempts = t.FailedAttempts;
             trial.FailureReason = t.FailureReason;
             trial.TestAccuracy = t.TestAccuracy;
+            trial.PreFinetuneTestAccuracy = t.PreFinetuneTestAccuracy;
         }
         foreach (var sweep in _sweeps.Values) RebuildQueue(sweep);
     }
@@ -269,6 +346,8 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
 /// <summary>The state in a form the journal's snapshot store keeps: sweeps as submitted, and the trials that have an outcome.</summary>
 public sealed record CoordinatorSnapshot(IReadOnlyList<SweepSnapshot> Sweeps, IReadOnlyList<TrialSnapshot> Trials) : ISweepMessage;
 
-public sealed record SweepSnapshot(SweepSubmitted Submitted, SweepState State, DateTimeOffset? FinishedAt) : ISweepMessage;
+public sealed record SweepSnapshot(SweepSubmitted Submitted, SweepState State, DateTimeOffset? FinishedAt, IReadOnlyList<SeedsAdded> AddedSeeds)
+    : ISweepMessage;
 
-public sealed record TrialSnapshot(string TrialId, TrialStatus Status, int FailedAttempts, string? FailureReason, double? TestAccuracy) : ISweepMessage;
+public sealed record TrialSnapshot(string TrialId, TrialStatus Status, int FailedAttempts, string? FailureReason, double? TestAccuracy,
+    double? PreFinetuneTestAccuracy) : ISweepMessage;

@@ -59,6 +59,8 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         {
             _log.Info("Recovered {0} sweeps, {1} trials", _state.Sweeps.Count, _state.TrialCount);
             Timers.StartPeriodicTimer("leases", CheckLeases.Instance, TimeSpan.FromSeconds(1));
+            // A budget decision the previous incarnation did not live to journal is taken now.
+            foreach (var sweep in _state.Sweeps) GrowCells(sweep, null);
         });
 
         Command<SubmitSweep>(HandleSubmit);
@@ -207,6 +209,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
             _leases.Remove(trialId);
             sender.Tell(new ResultAccepted(trialId));
             MaybeSnapshot();
+            foreach (var sweepId in trial.Sweeps) GrowCells(_state.Sweep(sweepId)!, trial.Planned.CellKey);
         });
     }
 
@@ -221,8 +224,25 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         {
             _state.Apply(e);
             MaybeSnapshot();
+            foreach (var sweepId in trial.Sweeps) GrowCells(_state.Sweep(sweepId)!, trial.Planned.CellKey);
             DispatchToIdle();
         });
+    }
+
+    /// <summary>Journals the seeds an adaptive budget wants for a sweep's cells (one cell, or all), then hands them out.</summary>
+    void GrowCells(SweepRecord sweep, string? cellKey)
+    {
+        foreach (var (cell, seeds) in _state.SeedsWanted(sweep, cellKey))
+        {
+            var trialIds = CoordinatorState.Reseed(sweep, cell, seeds).Select(t => t.TrialId).ToList();
+            Persist(new SeedsAdded(sweep.Submitted.SweepId, cell, seeds, trialIds, DateTimeOffset.UtcNow), e =>
+            {
+                _state.Apply(e);
+                _log.Info("Sweep {0}: {1} more seeds for cell {2}", e.SweepId, e.Seeds.Count, e.CellKey[..12]);
+                MaybeSnapshot();
+                DispatchToIdle();
+            });
+        }
     }
 
     void HandleWorkerGone(IActorRef worker)

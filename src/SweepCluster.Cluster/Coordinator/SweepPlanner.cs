@@ -10,7 +10,10 @@ public static class SweepPlanner
     public static SweepPlan Plan(string specYaml, string sourceName)
     {
         var expanded = SweepExpansion.Expand(SweepSpecParser.Parse(specYaml, sourceName));
+        var adaptive = expanded.Spec.Seeds is AdaptiveSeeds a
+            ? new AdaptiveSeedPolicy(new Analysis.SeedPolicy { Min = a.Min, Max = a.Max, Batch = a.Batch, TargetHalfWidth = a.TargetHalfwidth }, a.Metric)
+            : null;
         return new SweepPlan(expanded.Spec.Name,
-            expanded.Trials.Select(t => new PlannedTrial(t.Id, t.CellKey, t.CellLabel, t.Config)).ToList());
+            expanded.Trials.Select(t => new PlannedTrial(t.Id, t.CellKey, t.CellLabel, t.Config)).ToList(), adaptive);
     }
 }

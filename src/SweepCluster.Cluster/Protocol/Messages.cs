@@ -52,7 +52,9 @@ public sealed record SweepSummary(
     DateTimeOffset SubmittedAt, DateTimeOffset? FinishedAt) : ISweepMessage;
 
 /// <summary>Progress of one cell: "true, p=0.5: 173/200 seeds".</summary>
-public sealed record CellProgress(string CellKey, string Label, int Trials, int Completed, int Failed, double? MeanTestAccuracy) : ISweepMessage;
+/// <param name="HalfWidth">Half-width of the 95% t-interval of the cell's test accuracy: what an adaptive seed budget drives down.</param>
+public sealed record CellProgress(string CellKey, string Label, int Trials, int Completed, int Failed, double? MeanTestAccuracy, double? HalfWidth)
+    : ISweepMessage;
 
 /// <summary>A worker slot and what it is doing.</summary>
 public sealed record WorkerProgress(
@@ -107,3 +109,8 @@ public sealed record TrialCompleted(TrialResult Result, string CellKey, string W
 public sealed record TrialFailedAttempt(string TrialId, string WorkerId, string Reason, bool Deterministic, DateTimeOffset At) : ICoordinatorEvent;
 
 public sealed record SweepCancelled(string SweepId, DateTimeOffset At) : ICoordinatorEvent;
+
+/// <summary>An adaptive seed budget added seeds to a cell whose interval was still too wide (docs/spec.md, seeds).</summary>
+/// <param name="TrialIds">The ids of the added trials, so the results projection can record which sweep they belong to.</param>
+public sealed record SeedsAdded(string SweepId, string CellKey, IReadOnlyList<int> Seeds, IReadOnlyList<string> TrialIds, DateTimeOffset At)
+    : ICoordinatorEvent;

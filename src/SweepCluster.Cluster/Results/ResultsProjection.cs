@@ -72,6 +72,9 @@ public sealed class ResultsProjection : ReceiveActor
                 case SweepSubmitted s:
                     memberships.AddRange(_plan(s.SpecYaml, s.SourceName).Trials.Select(t => new SweepMembership(s.SweepId, t.TrialId)));
                     break;
+                case SeedsAdded a:
+                    memberships.AddRange(a.TrialIds.Select(id => new SweepMembership(a.SweepId, id)));
+                    break;
             }
         }
         await _store.WriteBatchAsync(ProjectionId, batch[^1].SequenceNr, rows, memberships);
