@@ -14,6 +14,8 @@ public sealed record NodeSettings
 {
     public const string CoordinatorRole = "coordinator";
     public const string WorkerRole = "worker";
+    public const string StaticDiscovery = "static";
+    public const string KubernetesDiscovery = "kubernetes";
 
     /// <summary>Comma-separated roles: coordinator, worker, or both.</summary>
     public string Roles { get; init; } = "coordinator,worker";
@@ -41,6 +43,19 @@ public sealed record NodeSettings
     public double DownAfterSeconds { get; init; } = 10;
     /// <summary>Where decoded image folders are cached.</summary>
     public string? CacheDirectory { get; init; }
+    /// <summary>
+    /// How a node finds the cluster: "static" joins <see cref="SeedNodes"/> (or itself); "kubernetes"
+    /// runs Akka.Management cluster bootstrap over the pods the Kubernetes API lists, with no seed nodes.
+    /// </summary>
+    public string Discovery { get; init; } = StaticDiscovery;
+    /// <summary>Kubernetes label selector of the pods that are cluster nodes (coordinators and workers, not clients).</summary>
+    public string DiscoveryLabelSelector { get; init; } = "";
+    /// <summary>Nodes bootstrap must see before the lowest-addressed one forms a new cluster.</summary>
+    public int DiscoveryContactPoints { get; init; } = 1;
+    /// <summary>Akka.Management HTTP port that bootstrap probes (Kubernetes discovery only).</summary>
+    public int ManagementPort { get; init; } = 8558;
+    /// <summary>HTTP port of /alive and /ready on every interface; 0 (the default) serves no health endpoint.</summary>
+    public int HealthPort { get; init; }
 
     /// <summary>
     /// Reads every setting from configuration: the environment variable <c>SWEEP_SEED_NODES</c>
@@ -80,6 +95,7 @@ public sealed record NodeSettings
     public IReadOnlyList<string> SeedNodeList => Split(SeedNodes);
     public bool IsCoordinator => RoleList.Contains(CoordinatorRole);
     public bool IsWorker => RoleList.Contains(WorkerRole);
+    public bool UsesKubernetesDiscovery => Discovery == KubernetesDiscovery;
 
     /// <summary>Throws naming every invalid setting and its accepted values.</summary>
     public NodeSettings Validate()
@@ -92,6 +108,18 @@ public sealed record NodeSettings
         foreach (var seed in SeedNodeList)
             if (!seed.StartsWith("akka.tcp://sweep@", StringComparison.Ordinal))
                 errors.Add($"SWEEP_SEED_NODES: '{seed}' must look like akka.tcp://sweep@host:port");
+        if (Discovery is not (StaticDiscovery or KubernetesDiscovery))
+            errors.Add($"SWEEP_DISCOVERY: '{Discovery}' must be static or kubernetes");
+        if (UsesKubernetesDiscovery)
+        {
+            // Bootstrap decides who forms the cluster; seed nodes as well would race it.
+            if (SeedNodeList.Count > 0) errors.Add("SWEEP_SEED_NODES: must be empty with SWEEP_DISCOVERY=kubernetes");
+            if (string.IsNullOrWhiteSpace(DiscoveryLabelSelector))
+                errors.Add("SWEEP_DISCOVERY_LABEL_SELECTOR: required with SWEEP_DISCOVERY=kubernetes, e.g. app.kubernetes.io/name=sweepcluster");
+        }
+        if (DiscoveryContactPoints < 1) errors.Add($"SWEEP_DISCOVERY_CONTACT_POINTS: {DiscoveryContactPoints} must be at least 1");
+        if (ManagementPort is < 1 or > 65535) errors.Add($"SWEEP_MANAGEMENT_PORT: {ManagementPort} is outside 1..65535");
+        if (HealthPort is < 0 or > 65535) errors.Add($"SWEEP_HEALTH_PORT: {HealthPort} is outside 0..65535");
         try
         {
             _ = Database();

@@ -4,7 +4,10 @@ using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Tools.Client;
+using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
+using Akka.Management;
+using Akka.Management.Cluster.Bootstrap;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 using SweepCluster.Cluster.Coordinator;
@@ -24,8 +27,15 @@ namespace SweepCluster.Cluster.Hosting;
 public static class SweepAkka
 {
     public const string SystemName = "sweep";
+    /// <summary>Container port names the Kubernetes manifests must use: bootstrap looks contact points up by name.</summary>
+    public const string ManagementPortName = "management";
+    public const string RemotingPortName = "akka-remote";
+    public const string HealthPortName = "health";
 
-    /// <summary>Remoting on the configured interface and the cluster, with its seed nodes and downing.</summary>
+    /// <summary>
+    /// Remoting on the configured interface and the cluster with its downing; the cluster is found
+    /// through static seed nodes (or joining itself), or through Kubernetes cluster bootstrap.
+    /// </summary>
     public static AkkaConfigurationBuilder ConfigureNetwork(this AkkaConfigurationBuilder builder, NodeSettings settings)
     {
         builder
@@ -45,9 +55,45 @@ public static class SweepAkka
             })
             .AddHocon($"akka.cluster.split-brain-resolver.stable-after = {settings.DownAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s",
                 HoconAddMode.Prepend);
+        if (settings.UsesKubernetesDiscovery) return builder.ConfigureKubernetesBootstrap(settings);
         if (settings.SeedNodeList.Count == 0)
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
         return builder;
+    }
+
+    /// <summary>
+    /// Akka.Management serves bootstrap's contact-point HTTP API on the management port; bootstrap
+    /// lists the pods matching the label selector through the Kubernetes API, probes them, and the
+    /// lowest-addressed one forms the cluster when none exists yet, so no seed nodes are needed.
+    /// </summary>
+    static AkkaConfigurationBuilder ConfigureKubernetesBootstrap(this AkkaConfigurationBuilder builder, NodeSettings settings) => builder
+        .WithAkkaManagement(setup =>
+        {
+            setup.Http.HostName = settings.PublicHostname ?? settings.Hostname;
+            setup.Http.Port = settings.ManagementPort;
+            setup.Http.BindHostName = settings.Hostname;
+            setup.Http.BindPort = settings.ManagementPort;
+        })
+        .WithClusterBootstrap(options =>
+        {
+            options.ContactPointDiscovery.ServiceName = SystemName;
+            options.ContactPointDiscovery.PortName = ManagementPortName;
+            options.ContactPointDiscovery.RequiredContactPointsNr = settings.DiscoveryContactPoints;
+        })
+        .WithKubernetesDiscovery(options =>
+        {
+            options.PodLabelSelector = settings.DiscoveryLabelSelector;
+        });
+
+    /// <summary>/alive and /ready on <see cref="NodeSettings.HealthPort"/>, closed when the actor system terminates.</summary>
+    public static AkkaConfigurationBuilder ConfigureHealth(this AkkaConfigurationBuilder builder, NodeSettings settings)
+    {
+        if (settings.HealthPort == 0) return builder;
+        return builder.AddStartup((system, _) =>
+        {
+            var endpoint = HealthEndpoint.Start(system, settings.HealthPort);
+            system.WhenTerminated.ContinueWith(_ => endpoint.Dispose(), TaskScheduler.Default);
+        });
     }
 
     /// <summary>Binds <see cref="SweepMessageSerializer"/> to every cluster message and journal event.</summary>

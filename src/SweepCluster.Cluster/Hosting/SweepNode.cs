@@ -48,6 +48,7 @@ public sealed class SweepNode : IAsyncDisposable
         builder.Services.AddAkka(SweepAkka.SystemName, (akka, _) => akka
             .AddHocon($"akka.loglevel = {logLevel}", HoconAddMode.Prepend)
             .ConfigureNetwork(settings)
+            .ConfigureHealth(settings)
             .ConfigureSerialization()
             .ConfigurePersistence(database.ConnectionString, database.Linq2DbProviderName)
             .ConfigureCoordinator(settings, plan, store)

@@ -1,0 +1,222 @@
+using System.Reflection;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Configuration;
+using SweepCluster.Cluster.Hosting;
+
+namespace SweepCluster.Deploy.Tests;
+
+/// <summary>k8s/: every file parses into the typed models, and the objects refer to each other correctly.</summary>
+public sealed class ManifestTests
+{
+    /// <summary>The SWEEP_ variables NodeSettings reads, named as NodeSettings.Load maps its properties.</summary>
+    static readonly HashSet<string> NodeVariables = typeof(NodeSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Where(p => p.CanWrite)
+        .Select(p => "SWEEP_" + JsonNamingPolicy.SnakeCaseUpper.ConvertName(p.Name))
+        .ToHashSet();
+
+    /// <summary>What a node in a pod must be told: the defaults are for one machine.</summary>
+    static readonly string[] RequiredInPods =
+    [
+        "SWEEP_ROLES", "SWEEP_HOSTNAME", "SWEEP_PUBLIC_HOSTNAME", "SWEEP_DISCOVERY", "SWEEP_DISCOVERY_LABEL_SELECTOR",
+        "SWEEP_HEALTH_PORT", "SWEEP_DATABASE_PROVIDER", "SWEEP_DATABASE_CONNECTION",
+    ];
+
+    [Fact]
+    public void Every_manifest_parses_strictly_into_the_kubernetes_models()
+    {
+        var objects = Manifests.All();
+        Assert.Equal(Directory.GetFiles(Manifests.Folder, "*.yaml").Length, objects.Select(o => o.File).Distinct().Count());
+        var kinds = objects.Select(o => o.Object.Kind).ToHashSet();
+        foreach (var kind in new[] { "Namespace", "ServiceAccount", "Role", "RoleBinding", "Service", "StatefulSet", "Deployment",
+                     "Secret", "PodDisruptionBudget", "NetworkPolicy", "ConfigMap", "Job" })
+            Assert.Contains(kind, kinds);
+    }
+
+    [Fact]
+    public void A_misspelt_field_fails_to_parse()
+    {
+        var yaml = File.ReadAllText(Path.Combine(Manifests.Folder, "service.yaml")).Replace("publishNotReadyAddresses", "publishNotReadyAdresses");
+        Assert.ThrowsAny<Exception>(() => k8s.KubernetesYaml.LoadAllFromString(yaml, strict: true));
+    }
+
+    [Fact]
+    public void Workload_selectors_match_their_pod_templates_and_the_service_selects_only_nodes()
+    {
+        var coordinator = Manifests.Coordinator;
+        var worker = Manifests.Worker;
+        var postgres = Manifests.Single<V1StatefulSet>("sweepcluster-postgresql");
+        AssertSelects(coordinator.Spec.Selector, coordinator.Spec.Template);
+        AssertSelects(worker.Spec.Selector, worker.Spec.Template);
+        AssertSelects(postgres.Spec.Selector, postgres.Spec.Template);
+
+        var service = Manifests.Single<V1Service>("sweepcluster");
+        Assert.Equal("None", service.Spec.ClusterIP);
+        Assert.True(service.Spec.PublishNotReadyAddresses);
+        Assert.Equal(service.Metadata.Name, coordinator.Spec.ServiceName);
+        foreach (var template in Manifests.NodeTemplates.Values) Assert.Subset(template.Metadata.Labels.ToHashSet(), service.Spec.Selector.ToHashSet());
+        Assert.Equal(Manifests.Single<V1Service>("sweepcluster-postgresql").Metadata.Name, postgres.Spec.ServiceName);
+
+        foreach (var budgetOrPolicy in new[]
+                 {
+                     Manifests.Single<V1PodDisruptionBudget>("sweepcluster").Spec.Selector,
+                     Manifests.Single<V1NetworkPolicy>("sweepcluster").Spec.PodSelector,
+                 })
+        {
+            AssertSelects(budgetOrPolicy, coordinator.Spec.Template);
+            AssertSelects(budgetOrPolicy, worker.Spec.Template);
+        }
+        // The client Job reaches the nodes through the NetworkPolicy but is no member: bootstrap must not find it.
+        var client = Manifests.Single<V1Job>("sweepcluster-submit-example").Spec.Template;
+        var admitted = Manifests.Single<V1NetworkPolicy>("sweepcluster").Spec.Ingress[0].FromProperty[0].PodSelector;
+        AssertSelects(admitted, client);
+        Assert.False(Matches(LabelSelector(Manifests.Env(Manifests.Worker.Spec.Template)["SWEEP_DISCOVERY_LABEL_SELECTOR"]), client.Metadata.Labels));
+    }
+
+    [Fact]
+    public void Named_ports_are_the_ones_bootstrap_and_the_probes_use()
+    {
+        var service = Manifests.Single<V1Service>("sweepcluster");
+        Assert.Equal([SweepAkka.RemotingPortName, SweepAkka.ManagementPortName], service.Spec.Ports.Select(p => p.Name).ToArray());
+        foreach (var (component, template) in Manifests.NodeTemplates)
+        {
+            var container = template.Spec.Containers.Single();
+            var ports = container.Ports.ToDictionary(p => p.Name, p => p.ContainerPort);
+            var env = Manifests.Env(template);
+            Assert.Equal(int.Parse(env["SWEEP_PORT"]), ports[SweepAkka.RemotingPortName]);
+            Assert.Equal(int.Parse(env["SWEEP_MANAGEMENT_PORT"]), ports[SweepAkka.ManagementPortName]);
+            Assert.Equal(int.Parse(env["SWEEP_HEALTH_PORT"]), ports[SweepAkka.HealthPortName]);
+            Assert.Equal("/alive", container.LivenessProbe.HttpGet.Path);
+            Assert.Equal("/ready", container.ReadinessProbe.HttpGet.Path);
+            Assert.Equal(SweepAkka.HealthPortName, container.ReadinessProbe.HttpGet.Port.Value);
+            Assert.True(Matches(LabelSelector(env["SWEEP_DISCOVERY_LABEL_SELECTOR"]), template.Metadata.Labels), component);
+            foreach (var servicePort in service.Spec.Ports) Assert.Equal(servicePort.Port, ports[servicePort.Name]);
+        }
+        var policyPorts = Manifests.Single<V1NetworkPolicy>("sweepcluster").Spec.Ingress[0].Ports.Select(p => p.Port.Value).ToArray();
+        Assert.Equal([SweepAkka.RemotingPortName, SweepAkka.ManagementPortName], policyPorts);
+    }
+
+    [Fact]
+    public void Nodes_use_the_service_account_the_role_binding_grants_pod_listing()
+    {
+        var account = Manifests.Single<V1ServiceAccount>("sweepcluster");
+        var binding = Manifests.Single<V1RoleBinding>("sweepcluster-pod-reader");
+        var role = Manifests.Single<V1Role>(binding.RoleRef.Name);
+        Assert.Contains(binding.Subjects, s => s.Kind == "ServiceAccount" && s.Name == account.Metadata.Name);
+        Assert.Contains(role.Rules, r => r.Resources.Contains("pods") && new[] { "get", "list", "watch" }.All(r.Verbs.Contains));
+        foreach (var template in Manifests.NodeTemplates.Values) Assert.Equal(account.Metadata.Name, template.Spec.ServiceAccountName);
+        var ns = Manifests.All().Select(o => o.Object).OfType<V1Namespace>().Single().Metadata.Name;
+        Assert.All(Manifests.All().Select(o => o.Object).OfType<IKubernetesObject<V1ObjectMeta>>().Where(o => o is not V1Namespace),
+            o => Assert.Equal(ns, o.Metadata.NamespaceProperty));
+    }
+
+    [Fact]
+    public void Node_pods_set_only_variables_NodeSettings_reads_and_every_one_a_pod_needs()
+    {
+        foreach (var (component, template) in Manifests.NodeTemplates)
+        {
+            var names = template.Spec.Containers[0].Env.Select(e => e.Name).ToList();
+            var unknown = names.Where(n => n.StartsWith("SWEEP_", StringComparison.Ordinal) && !NodeVariables.Contains(n)).ToList();
+            Assert.True(unknown.Count == 0, $"{component} sets variables no setting reads: {string.Join(", ", unknown)}");
+            Assert.Empty(RequiredInPods.Except(names));
+            // Helpers that SWEEP_ values refer to as $(NAME): each must be defined before its use.
+            foreach (var e in template.Spec.Containers[0].Env.Where(e => e.Value is not null))
+                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(e.Value, @"\$\(([A-Z_]+)\)"))
+                    Assert.True(names.IndexOf(m.Groups[1].Value) is var i && i >= 0 && i < names.IndexOf(e.Name), $"{e.Name} uses $({m.Groups[1].Value}) before it is defined");
+            Assert.All(names.Where(n => !n.StartsWith("SWEEP_", StringComparison.Ordinal)),
+                n => Assert.Contains(n, new[] { "POD_NAME", "POD_IP", "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_NAME" }));
+        }
+    }
+
+    [Fact]
+    public void Node_settings_from_the_manifests_pass_validation()
+    {
+        foreach (var (component, template) in Manifests.NodeTemplates)
+        {
+            var env = Manifests.Env(template).Where(e => e.Key.StartsWith("SWEEP_", StringComparison.Ordinal))
+                .ToDictionary(e => e.Key["SWEEP_".Length..], e => (string?)e.Value.Replace("$(POD_NAME)", "pod-0").Replace("$(POD_IP)", "10.0.0.7"));
+            // SWEEP_DEVICES=auto counts CUDA devices, which needs libtorch; the rest is what a pod validates at start.
+            env["DEVICES"] = "cpu";
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(env).Build();
+            var settings = NodeSettings.Load(configuration);
+            Assert.True(settings.UsesKubernetesDiscovery);
+            Assert.Equal([component], settings.RoleList);
+        }
+    }
+
+    [Fact]
+    public void Kubernetes_discovery_with_seed_nodes_or_without_a_selector_is_refused_with_the_variable_named()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new NodeSettings
+        {
+            Discovery = "kubernetes", SeedNodes = "akka.tcp://sweep@10.0.0.1:4053", Devices = "cpu",
+        }.Validate());
+        Assert.Contains("SWEEP_SEED_NODES", e.Message);
+        Assert.Contains("SWEEP_DISCOVERY_LABEL_SELECTOR", e.Message);
+        Assert.Contains("SWEEP_DISCOVERY:", Assert.Throws<ArgumentException>(() => new NodeSettings { Discovery = "dns", Devices = "cpu" }.Validate()).Message);
+    }
+
+    [Fact]
+    public void Workers_get_gpus_and_every_node_runs_non_root_with_a_read_only_root_and_time_to_leave()
+    {
+        var worker = Manifests.Worker.Spec.Template.Spec;
+        Assert.True(worker.Containers[0].Resources.Limits.ContainsKey("nvidia.com/gpu"));
+        Assert.Equal("auto", Manifests.Env(Manifests.Worker.Spec.Template)["SWEEP_DEVICES"]);
+        Assert.NotEmpty(worker.NodeSelector);
+        Assert.Contains(worker.Tolerations, t => t.Key == "nvidia.com/gpu");
+        foreach (var template in Manifests.NodeTemplates.Values)
+        {
+            var pod = template.Spec;
+            Assert.True(pod.SecurityContext.RunAsNonRoot);
+            Assert.True(pod.Containers[0].SecurityContext.ReadOnlyRootFilesystem);
+            var tmp = pod.Containers[0].VolumeMounts.Single(m => m.MountPath == "/tmp");
+            Assert.NotNull(pod.Volumes.Single(v => v.Name == tmp.Name).EmptyDir);
+            // Workers drain for up to 10 s (SweepAkka.ConfigureWorkers) before the node leaves.
+            Assert.True(pod.TerminationGracePeriodSeconds > 30);
+        }
+    }
+
+    [Fact]
+    public void The_database_connection_comes_from_the_postgresql_secret()
+    {
+        var secret = Manifests.Single<V1Secret>("sweepcluster-postgresql");
+        foreach (var template in Manifests.NodeTemplates.Values)
+        {
+            var env = template.Spec.Containers[0].Env;
+            Assert.Equal("postgresql", env.Single(e => e.Name == "SWEEP_DATABASE_PROVIDER").Value);
+            foreach (var e in env.Where(e => e.ValueFrom?.SecretKeyRef is not null))
+            {
+                Assert.Equal(secret.Metadata.Name, e.ValueFrom.SecretKeyRef.Name);
+                Assert.Contains(e.ValueFrom.SecretKeyRef.Key, secret.StringData.Keys);
+            }
+            Assert.Contains("$(DATABASE_PASSWORD)", env.Single(e => e.Name == "SWEEP_DATABASE_CONNECTION").Value);
+        }
+        var postgres = Manifests.Single<V1StatefulSet>("sweepcluster-postgresql");
+        Assert.Single(postgres.Spec.VolumeClaimTemplates);
+    }
+
+    [Fact]
+    public void The_example_job_submits_the_example_spec_to_the_coordinator()
+    {
+        var map = Manifests.Single<V1ConfigMap>("sweepcluster-example");
+        Assert.Equal(File.ReadAllText(Path.Combine(Cli.Tests.Sweep.RepositoryRoot, "examples", "seed-experiment.yaml")), map.Data["seed-experiment.yaml"]);
+        var job = Manifests.Single<V1Job>("sweepcluster-submit-example").Spec.Template.Spec;
+        var args = job.Containers[0].Args;
+        Assert.Equal("submit", args[0]);
+        var coordinator = Manifests.Coordinator;
+        Assert.Contains($"akka.tcp://sweep@{coordinator.Metadata.Name}-0.{coordinator.Spec.ServiceName}.{coordinator.Metadata.NamespaceProperty}.svc.cluster.local:4053", args);
+        Assert.Equal(map.Metadata.Name, job.Volumes.Single(v => v.ConfigMap is not null).ConfigMap.Name);
+    }
+
+    static void AssertSelects(V1LabelSelector selector, V1PodTemplateSpec template) =>
+        Assert.True(selector.MatchLabels.All(l => template.Metadata.Labels.TryGetValue(l.Key, out var v) && v == l.Value),
+            $"selector {string.Join(',', selector.MatchLabels)} does not select {string.Join(',', template.Metadata.Labels)}");
+
+    /// <summary>An equality-based selector, "a=b,c=d", as SWEEP_DISCOVERY_LABEL_SELECTOR holds it.</summary>
+    static Dictionary<string, string> LabelSelector(string selector) =>
+        selector.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+
+    static bool Matches(Dictionary<string, string> selector, IDictionary<string, string> labels) =>
+        selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value);
+}
