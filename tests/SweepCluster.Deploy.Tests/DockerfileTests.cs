@@ -29,6 +29,8 @@ public sealed class DockerfileTests
             var relative = Path.GetRelativePath(Sweep.RepositoryRoot, project).Replace('\\', '/');
             Assert.Contains(lines[..restore], l => l.StartsWith($"COPY {relative} "));
         }
+        // The bundled data is an embedded resource of SweepCluster.Training: without it the image's default dataset is missing.
+        Assert.Contains(lines[..publish], l => l == "COPY data/ data/");
         var final = lines[Array.FindLastIndex(lines, l => l.StartsWith("FROM "))..];
         Assert.Contains(final, l => Regex.IsMatch(l, @"^USER \$APP_UID$"));
         Assert.Contains(final, l => l.StartsWith("ENTRYPOINT ") && l.Contains("sweep"));
@@ -52,5 +54,6 @@ public sealed class DockerfileTests
         var ignore = File.ReadAllLines(Path.Combine(Sweep.RepositoryRoot, ".dockerignore"));
         Assert.Contains("**/bin/", ignore);
         Assert.Contains("**/obj/", ignore);
+        Assert.DoesNotContain(ignore, l => l.TrimEnd('/') is "data" or "data/fashion-mnist-subset");
     }
 }
