@@ -70,6 +70,9 @@ public sealed class ClusterProcessTests : IDisposable
         throw new TimeoutException($"sweep {sweepId} did not reach the expected state in {seconds} s");
     }
 
+    static string? RunningOn(SweepStatusReply status, int port) =>
+        status.Workers.FirstOrDefault(w => w.WorkerId.Contains($":{port}/") && w.TrialId is not null)?.TrialId;
+
     async Task<IReadOnlyList<ResultRow>> Results(string sweepId, int expected)
     {
         var store = new ResultsStore(DatabaseSettings.Sqlite(Database));
@@ -98,14 +101,17 @@ public sealed class ClusterProcessTests : IDisposable
         var (_, workers) = await StartCluster();
         var sweepId = await Submit(Spec("kill-worker", seeds: 10, ms: 1500));
         await using var client = await SweepClient.ConnectAsync(Contact);
-        await WaitFor(client, sweepId, s => s.Summary!.Completed >= 2 && workers[0].TrialsRun().Any());
-        var interrupted = workers[0].TrialsRun().Last();
+        // Kill the worker while the coordinator has a trial leased to it.
+        var running = await WaitFor(client, sweepId, s => s.Summary!.Completed >= 2 && RunningOn(s, _workerPorts[0]) is not null);
+        var interrupted = RunningOn(running, _workerPorts[0])!;
         workers[0].Kill();
 
         var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
         Assert.Equal(20, status.Summary!.Completed);
-        Assert.Contains(interrupted, workers[1].TrialsRun());
         var rows = await Results(sweepId, 20);
+        // The trial killed half-way ran again on the other worker, whose result is the one recorded.
+        Assert.Contains(interrupted[..12], workers[1].TrialsRun());
+        Assert.Contains($":{_workerPorts[1]}/", rows.Single(r => r.TrialId == interrupted).Worker);
         Assert.Equal(20, rows.Count);
         Assert.Equal(20, rows.Select(r => r.TrialId).Distinct().Count());
     }
