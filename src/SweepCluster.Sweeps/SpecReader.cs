@@ -9,7 +9,7 @@ namespace SweepCluster.Sweeps;
 /// value is tried in a <see cref="TrialConfig"/> and <see cref="TrialConfig.Normalise"/>'s
 /// errors are reported at the value's position in the spec.
 /// </summary>
-internal sealed partial class SpecReader(List<SpecError> errors, string? baseDirectory)
+internal sealed partial class SpecReader(List<SpecError> errors, SpecOptions options)
 {
     const string Root = "(spec)";
     const int MaxSeedCount = 1_000_000;
@@ -33,7 +33,7 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
     bool _armsKnown;
 
     /// <summary>The spec, or null when a required part could not be read (errors hold why).</summary>
-    public SweepSpec? Read(YamlNode root, long defaultMaxTrials)
+    public SweepSpec? Read(YamlNode root)
     {
         var fields = Fields(root, Root, TopFields);
         if (fields is null) return null;
@@ -52,8 +52,9 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
             Kind = fields.TryGetValue("kind", out var kind) ? Kind(kind) : TrialKind.Train,
             SleepMs = fields.TryGetValue("sleep_ms", out var sleep) ? SleepMs(sleep) : 0,
             MaxTrials = fields.TryGetValue("max_trials", out var maxTrials)
-                ? Integer(maxTrials.Value, "max_trials", 1) ?? defaultMaxTrials
-                : defaultMaxTrials,
+                ? Integer(maxTrials.Value, "max_trials", 1, (int)Math.Min(options.MaxTrials, int.MaxValue),
+                    "a spec may lower the reader's limit, not raise it: SWEEP_MAX_TRIALS on a node, --max-trials for validate") ?? options.MaxTrials
+                : options.MaxTrials,
         };
         if (fields.TryGetValue("epochs", out var epochs)) _spec = Epochs(epochs.Value, _spec);
         CheckBaseConfigs();
@@ -122,8 +123,8 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
             dataset = key switch
             {
                 "name" => Text(entry.Value, path) is { } name ? dataset with { Name = name } : dataset,
-                "path" => Text(entry.Value, path) is { } folder ? dataset with { Path = Resolve(folder) } : dataset,
-                "group_file" => Text(entry.Value, path) is { } file ? dataset with { GroupFile = Resolve(file) } : dataset,
+                "path" => Text(entry.Value, path) is { } folder ? dataset with { Path = DataPath(folder, path, entry.Value.Position) } : dataset,
+                "group_file" => Text(entry.Value, path) is { } file ? dataset with { GroupFile = DataPath(file, path, entry.Value.Position) } : dataset,
                 "train_limit" => TryValue(entry.Value, path, ValueSyntax.Integer, out var limit) ? dataset with { TrainLimit = limit } : dataset,
                 "validation_fraction" => TryValue(entry.Value, path, ValueSyntax.Real, out var fraction) ? dataset with { ValidationFraction = fraction } : dataset,
                 "image_size" => TryValue(entry.Value, path, ValueSyntax.Integer, out var size) ? dataset with { ImageSize = size } : dataset,
@@ -134,9 +135,18 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
         return dataset;
     }
 
-    // Relative paths in a spec file mean "next to the spec", whatever the current folder.
-    string Resolve(string path) =>
-        baseDirectory is null || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(baseDirectory, path));
+    /// <summary>
+    /// A dataset path made absolute against the reader's base folder, so a trial's id names the
+    /// data it reads, whatever folder a worker runs in; refused outside the data roots.
+    /// </summary>
+    string DataPath(string value, string field, SourcePosition position)
+    {
+        var resolved = options.BaseDirectory is null || Path.IsPathRooted(value) ? value : Path.GetFullPath(value, options.BaseDirectory);
+        if (options.DataRoots is { } roots && !roots.Contains(resolved))
+            Error(field, position,
+                $"'{value}' lies outside the data roots ({roots}); a spec may name data only under them (SWEEP_DATA_ROOTS on a node, --data-root for run and validate)");
+        return resolved;
+    }
 
     ModelConfig Model(YamlNode node)
     {
@@ -416,7 +426,7 @@ internal sealed partial class SpecReader(List<SpecError> errors, string? baseDir
             : ("seeds", fields["seeds"].Key.Position);
         var seeds = _spec.Seeds is AdaptiveSeeds adaptive ? $" with up to {adaptive.Max} seeds per cell" : "";
         Error(field, position,
-            $"the sweep expands to {count:N0} trials{seeds} (counted before removing duplicates), over the limit of {_spec.MaxTrials:N0}; shrink the grid, sample or seeds, or raise max_trials");
+            $"the sweep expands to {count:N0} trials{seeds} (counted before removing duplicates), over the limit of {_spec.MaxTrials:N0}; shrink the grid, sample or seeds, or raise max_trials (up to {options.MaxTrials:N0})");
     }
 
     // ---- values ----

@@ -12,18 +12,9 @@ namespace SweepCluster.Cluster.Tests;
 /// <summary>The coordinator persists, stops and recovers on both databases; results land in the table exactly once.</summary>
 public class RecoveryTests
 {
-    /// <summary>"name:arm:seeds:sleep_ms" expands to sleep trials with seeds 1..n.</summary>
-    public static SweepPlan Plan(string spec, string source)
-    {
-        var parts = spec.Split(':');
-        var arm = Enum.Parse<Arm>(parts[1].Replace("-", ""), ignoreCase: true);
-        var trials = Enumerable.Range(1, int.Parse(parts[2])).Select(seed =>
-        {
-            var config = new TrialConfig { Kind = TrialKind.Sleep, SleepMs = int.Parse(parts[3]), Arm = arm, Seed = seed }.Normalise();
-            return new PlannedTrial(config.Hash(), arm.ToString(), arm.ToString(), config);
-        }).ToList();
-        return new SweepPlan(parts[0], trials);
-    }
+    /// <summary>A spec of sleep trials: the scheduler's work without the training.</summary>
+    static string SleepSpec(string name, string arm, int seeds, int sleepMs) =>
+        $"name: {name}\nkind: sleep\nsleep_ms: {sleepMs}\narms: [{arm}]\nseeds: {seeds}\n";
 
     static NodeSettings Embedded(DatabaseSettings database) => new()
     {
@@ -36,7 +27,9 @@ public class RecoveryTests
 
     static async Task<SweepStatusReply> WaitUntilFinished(IActorRef coordinator, string sweepId)
     {
-        for (var i = 0; i < 300; i++)
+        // Generous: real training on a busy two-core machine can take minutes; a hang still ends the test.
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (DateTime.UtcNow < deadline)
         {
             var status = await coordinator.Ask<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(10));
             if (status.Summary?.State is SweepState.Completed or SweepState.Cancelled) return status;
@@ -54,9 +47,9 @@ public class RecoveryTests
         var catalog = new DatasetCatalog(new DataSettings());
         var store = db.Store;
         string sweepId;
-        await using (var node = await SweepNode.StartAsync(Embedded(database), Plan, catalog, "WARNING"))
+        await using (var node = await SweepNode.StartAsync(Embedded(database), catalog, "WARNING"))
         {
-            var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("first:noisy:20:20", "test", false), TimeSpan.FromSeconds(30));
+            var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(SleepSpec("first", "noisy", 20, 20), "test", false), TimeSpan.FromSeconds(30));
             sweepId = accepted.SweepId;
             Assert.Equal((20, 0), (accepted.Trials, accepted.AlreadyCompleted));
             var status = await WaitUntilFinished(node.Coordinator, sweepId);
@@ -64,16 +57,16 @@ public class RecoveryTests
             Assert.Equal(3, status.Workers.Count);
         }
 
-        await using (var node = await SweepNode.StartAsync(Embedded(database), Plan, catalog, "WARNING"))
+        await using (var node = await SweepNode.StartAsync(Embedded(database), catalog, "WARNING"))
         {
             var status = await node.Coordinator.Ask<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(30));
             Assert.Equal(SweepState.Completed, status.Summary!.State);
             Assert.Equal(20, status.Summary.Completed);
-            var again = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("first:noisy:20:20", "test", false), TimeSpan.FromSeconds(10));
+            var again = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(SleepSpec("first", "noisy", 20, 20), "test", false), TimeSpan.FromSeconds(10));
             Assert.Equal((sweepId, 20), (again.SweepId, again.AlreadyCompleted));
 
             // A bigger sweep reuses the 20 results and runs only the 10 new seeds.
-            var bigger = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("second:noisy:30:20", "test", false), TimeSpan.FromSeconds(10));
+            var bigger = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(SleepSpec("second", "noisy", 30, 20), "test", false), TimeSpan.FromSeconds(10));
             Assert.Equal(20, bigger.AlreadyCompleted);
             await WaitUntilFinished(node.Coordinator, bigger.SweepId);
             // The results table follows the journal a moment behind.
@@ -100,7 +93,7 @@ public class RecoveryTests
         foreach (var provider in new[] { DatabaseSettings.SqliteName, DatabaseSettings.PostgreSqlName })
         {
             await using var db = await TestDatabase.CreateAsync(provider);
-            await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu" }, SweepPlanner.Plan,
+            await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu" },
                              new DatasetCatalog(new DataSettings()), "WARNING"))
             {
                 var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(spec, "same.yaml", false), TimeSpan.FromSeconds(30));
@@ -118,8 +111,8 @@ public class RecoveryTests
     public async Task Should_stop_dispatching_a_cancelled_sweep()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
-        await using var node = await SweepNode.StartAsync(Embedded(db.Settings), Plan, new DatasetCatalog(new DataSettings()), "WARNING");
-        var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep("long:true:50:200", "test", false), TimeSpan.FromSeconds(30));
+        await using var node = await SweepNode.StartAsync(Embedded(db.Settings), new DatasetCatalog(new DataSettings()), "WARNING");
+        var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(SleepSpec("long", "true", 50, 200), "test", false), TimeSpan.FromSeconds(30));
         await Task.Delay(500);
         var cancelled = await node.Coordinator.Ask<SweepStatusReply>(new CancelSweep(accepted.SweepId), TimeSpan.FromSeconds(10));
         Assert.Equal(SweepState.Cancelled, cancelled.Summary!.State);
@@ -140,7 +133,7 @@ public class RecoveryTests
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
         var catalog = new DatasetCatalog(new DataSettings());
         string sweepId;
-        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu:1" }, SweepPlanner.Plan, catalog, "WARNING"))
+        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu:1" }, catalog, "WARNING"))
         {
             sweepId = (await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(spec, "adaptive.yaml", false), TimeSpan.FromSeconds(30))).SweepId;
             // Stop part-way: the budget's decisions so far are in the journal, the rest is not.
@@ -151,7 +144,7 @@ public class RecoveryTests
                 await Task.Delay(50);
             }
         }
-        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu:1" }, SweepPlanner.Plan, catalog, "WARNING"))
+        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu:1" }, catalog, "WARNING"))
         {
             var status = await WaitUntilFinished(node.Coordinator, sweepId);
             Assert.Equal(SweepState.Completed, status.Summary!.State);
@@ -168,8 +161,50 @@ public class RecoveryTests
     public async Task Should_reject_a_bad_spec_with_its_reason()
     {
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
-        await using var node = await SweepNode.StartAsync(Embedded(db.Settings), Plan, new DatasetCatalog(new DataSettings()), "WARNING");
-        var reply = await node.Coordinator.Ask<SweepRejected>(new SubmitSweep("broken:nonsense:1:0", "test", false), TimeSpan.FromSeconds(30));
+        await using var node = await SweepNode.StartAsync(Embedded(db.Settings), new DatasetCatalog(new DataSettings()), "WARNING");
+        var reply = await node.Coordinator.Ask<SweepRejected>(new SubmitSweep(SleepSpec("broken", "nonsense", 1, 0), "test", false), TimeSpan.FromSeconds(30));
         Assert.Contains("nonsense", reply.Reason);
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_flood_past_the_queue_limit_and_data_outside_the_roots_and_keep_serving()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
+        var settings = Embedded(db.Settings) with { Devices = "cpu:1", MaxQueuedTrials = 30, DataRoots = "/srv/sweep-data" };
+        await using var node = await SweepNode.StartAsync(settings, new DatasetCatalog(settings.DataSettings()), "WARNING");
+
+        var first = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(SleepSpec("first", "true", 20, 200), "test", false), TimeSpan.FromSeconds(30));
+        var flood = await node.Coordinator.Ask<SweepRejected>(new SubmitSweep(SleepSpec("flood", "head-only", 20, 200), "test", false), TimeSpan.FromSeconds(10));
+        Assert.Contains("over the coordinator's limit of 30 (SWEEP_MAX_QUEUED_TRIALS)", flood.Reason);
+
+        var outside = await node.Coordinator.Ask<SweepRejected>(new SubmitSweep(
+            "name: escape\ndataset: {name: idx, path: ../../etc}\narms: [true]\nseeds: 1\n", "escape.yaml", false), TimeSpan.FromSeconds(10));
+        Assert.Contains("dataset.path at line 2", outside.Reason);
+        Assert.Contains("lies outside the data roots (/srv/sweep-data)", outside.Reason);
+
+        // Refusals leave nothing behind: the node still serves, and only the first sweep exists.
+        var list = await node.Coordinator.Ask<SweepList>(ListSweeps.Instance, TimeSpan.FromSeconds(10));
+        Assert.Equal([first.SweepId], list.Sweeps.Select(s => s.SweepId));
+        await node.Coordinator.Ask<SweepStatusReply>(new CancelSweep(first.SweepId), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Should_recover_a_sweep_accepted_before_its_limits_were_lowered()
+    {
+        await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
+        string sweepId;
+        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { Devices = "cpu:1" }, new DatasetCatalog(new DataSettings()), "WARNING"))
+        {
+            sweepId = (await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(SleepSpec("big", "true", 12, 100), "test", false), TimeSpan.FromSeconds(30))).SweepId;
+            await Task.Delay(300);
+        }
+        // The operator lowers the trial limit below the accepted sweep's size: the sweep still recovers and finishes.
+        await using (var node = await SweepNode.StartAsync(Embedded(db.Settings) with { MaxTrials = 5 }, new DatasetCatalog(new DataSettings()), "WARNING"))
+        {
+            var status = await WaitUntilFinished(node.Coordinator, sweepId);
+            Assert.Equal((SweepState.Completed, 12), (status.Summary!.State, status.Summary.Completed));
+            var again = await node.Coordinator.Ask<SweepRejected>(new SubmitSweep(SleepSpec("big2", "true", 12, 100), "test", false), TimeSpan.FromSeconds(10));
+            Assert.Contains("over the limit of 5", again.Reason);
+        }
     }
 }

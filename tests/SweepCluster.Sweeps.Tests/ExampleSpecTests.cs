@@ -11,7 +11,7 @@ public class ExampleSpecTests
     [MemberData(nameof(Examples))]
     public void Every_example_parses_and_expands(string file)
     {
-        var spec = SweepSpecParser.Load(Path.Combine(Specs.RepositoryRoot, "examples", file));
+        var spec = Specs.LoadExample(file);
         var sweep = SweepExpansion.Expand(spec);
         Assert.Equal(Path.GetFileNameWithoutExtension(file), spec.Name);
         Assert.NotEmpty(sweep.Trials);
@@ -28,7 +28,7 @@ public class ExampleSpecTests
     [Fact]
     public void Quickstart_is_four_arms_by_three_seeds_and_runs_in_minutes()
     {
-        var sweep = SweepExpansion.Expand(SweepSpecParser.Load(Path.Combine(Specs.RepositoryRoot, "examples", "quickstart.yaml")));
+        var sweep = SweepExpansion.Expand(Specs.LoadExample("quickstart.yaml"));
 
         Assert.Equal(12, sweep.Trials.Count);
         Assert.Equal(0, sweep.DuplicatesRemoved);
@@ -44,7 +44,7 @@ public class ExampleSpecTests
     [Fact]
     public void Seed_experiment_is_every_arm_with_five_noise_levels_and_twenty_seeds()
     {
-        var spec = SweepSpecParser.Load(Path.Combine(Specs.RepositoryRoot, "examples", "seed-experiment.yaml"));
+        var spec = Specs.LoadExample("seed-experiment.yaml");
         var sweep = SweepExpansion.Expand(spec);
 
         Assert.Equal(Enumerable.Range(1, 20), spec.Seeds.InitialSeeds);
@@ -58,7 +58,7 @@ public class ExampleSpecTests
     [Fact]
     public void Noise_grid_crosses_the_noise_axes_with_the_noisy_arm_only()
     {
-        var sweep = SweepExpansion.Expand(SweepSpecParser.Load(Path.Combine(Specs.RepositoryRoot, "examples", "noise-grid.yaml")));
+        var sweep = SweepExpansion.Expand(Specs.LoadExample("noise-grid.yaml"));
 
         Assert.Equal(96, sweep.Cells.Count(c => c.Arm == Arm.Noisy));
         Assert.Equal(16, sweep.Cells.Count(c => c.Arm == Arm.RandomFrozen));

@@ -1,3 +1,4 @@
+using SweepCluster.Training.Data;
 using SweepCluster.Training.Trials;
 using System.Diagnostics;
 
@@ -6,9 +7,9 @@ namespace SweepCluster.Sweeps.Tests;
 public class SpecErrorTests
 {
     /// <summary>Asserts the spec fails with an error on <paramref name="field"/> at <paramref name="line"/> whose message holds <paramref name="message"/>.</summary>
-    static SpecError Fails(string yaml, string field, int line, string message)
+    static SpecError Fails(string yaml, string field, int line, string message, long maxTrials = SweepSpec.DefaultMaxTrials)
     {
-        var errors = Specs.Errors(yaml);
+        var errors = Specs.Errors(yaml, maxTrials);
         var error = errors.FirstOrDefault(e => e.Field == field);
         Assert.True(error is not null, $"no error on {field}; got:\n{string.Join("\n", errors)}");
         Assert.Equal(line, error.Position.Line);
@@ -201,12 +202,14 @@ public class SpecErrorTests
     }
 
     [Fact]
-    public void The_trial_limit_is_configurable_and_a_spec_can_override_it()
+    public void The_trial_limit_is_configurable_and_a_spec_can_only_lower_it()
     {
         const string Spec = "name: x\narms: [true]\ngrid: {batch_size: [16, 32, 64]}\nseeds: 10\n";
         Assert.Equal(30, SweepExpansion.CountUpperBound(Specs.Parse(Spec)));
-        Assert.Throws<SpecException>(() => Specs.Parse(Spec, defaultMaxTrials: 29));
-        Assert.Equal(30, Specs.Parse(Spec + "max_trials: 30\n", defaultMaxTrials: 29).MaxTrials);
+        Assert.Throws<SpecException>(() => Specs.Parse(Spec, maxTrials: 29));
+        // A spec may lower the reader's limit but not raise it: the limit protects the node.
+        Assert.Equal(30, Specs.Parse(Spec + "max_trials: 30\n", maxTrials: 40).MaxTrials);
+        Fails(Spec + "max_trials: 30\n", "max_trials", 5, "30 is outside 1..29 (a spec may lower the reader's limit, not raise it", maxTrials: 29);
         Fails(Spec + "max_trials: 20\n", "grid", 3, "over the limit of 20");
         // An adaptive budget counts with its maximum.
         Fails("name: x\narms: [true]\nseeds: {min: 10, max: 200000, target_halfwidth: 0.01}\n", "seeds", 3, "with up to 200000 seeds per cell");
@@ -238,22 +241,49 @@ public class SpecErrorTests
     }
 
     [Fact]
-    public void Load_names_the_file_and_resolves_dataset_paths_next_to_it()
+    public void Load_names_the_file_and_relative_dataset_paths_mean_the_first_data_root()
     {
         var folder = Directory.CreateTempSubdirectory("sweep-spec-").FullName;
         try
         {
             var file = Path.Combine(folder, "spec.yaml");
-            File.WriteAllText(file, "name: x\ndataset: {name: idx, path: mnist}\narms: [true]\nseeds: 1\n");
-            Assert.Equal(Path.Combine(folder, "mnist"), SweepSpecParser.Load(file).Dataset.Path);
+            var options = SpecOptions.Confined(new DataRoots([folder, "/srv/data"]));
+            File.WriteAllText(file, "name: x\ndataset: {name: image-folder, path: photos, group_file: /srv/data/groups.csv}\narms: [true]\nseeds: 1\n");
+            var spec = SweepSpecParser.Load(file, options);
+            Assert.Equal(Path.Combine(folder, "photos"), spec.Dataset.Path);
+            Assert.Equal("/srv/data/groups.csv", spec.Dataset.GroupFile);
 
             File.WriteAllText(file, "name: x\narms: [true]\nseeds: zero\n");
-            var error = Assert.Throws<SpecException>(() => SweepSpecParser.Load(file));
+            var error = Assert.Throws<SpecException>(() => SweepSpecParser.Load(file, options));
             Assert.StartsWith($"{file}: invalid sweep spec (1 error):\n  seeds at line 3, column 8: expected an integer, got 'zero'", error.Message);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData("/etc", "dataset.path")]
+    [InlineData("../../etc", "dataset.path")]
+    [InlineData("images/../../../srv/data-other", "dataset.path")]
+    [InlineData("/srv/data/../secrets", "dataset.path")]
+    public void Dataset_paths_outside_the_data_roots_are_refused_at_their_line(string path, string field)
+    {
+        var options = SpecOptions.Confined(new DataRoots(["/srv/data/team", "/usr/share/datasets"]));
+        var error = Assert.Throws<SpecException>(() =>
+            SweepSpecParser.Parse($"name: x\ndataset:\n  name: image-folder\n  path: {path}\narms: [true]\nseeds: 1\n", "spec.yaml", options));
+        var only = Assert.Single(error.Errors);
+        Assert.Equal(field, only.Field);
+        Assert.Equal(4, only.Position.Line);
+        Assert.Contains($"'{path}' lies outside the data roots (/srv/data/team, /usr/share/datasets)", only.Message);
+    }
+
+    [Fact]
+    public void A_spec_longer_than_the_limit_is_refused_before_it_is_parsed()
+    {
+        var yaml = "name: x\narms: [true]\nseeds: 1\n" + new string('#', 300 * 1024);
+        var error = Assert.Throws<SpecException>(() => SweepSpecParser.Parse(yaml, "big.yaml"));
+        Assert.Contains("over the limit of 262,144", Assert.Single(error.Errors).Message);
     }
 }

@@ -8,14 +8,18 @@ public static class Specs
     public static IEnumerable<string> ExampleFiles() =>
         Directory.EnumerateFiles(Path.Combine(RepositoryRoot, "examples"), "*.yaml").Order(StringComparer.Ordinal);
 
-    public static SweepSpec Parse(string yaml, long defaultMaxTrials = SweepSpec.DefaultMaxTrials) =>
-        SweepSpecParser.Parse(yaml, "test.yaml", defaultMaxTrials);
+    public static SweepSpec Parse(string yaml, long maxTrials = SweepSpec.DefaultMaxTrials) =>
+        SweepSpecParser.Parse(yaml, "test.yaml", new SpecOptions { MaxTrials = maxTrials });
+
+    /// <summary>One of the examples, read as <c>sweep validate</c> reads it.</summary>
+    public static SweepSpec LoadExample(string file) =>
+        SweepSpecParser.Load(Path.Combine(RepositoryRoot, "examples", file), new SpecOptions());
 
     public static ExpandedSweep Expand(string yaml) => SweepExpansion.Expand(Parse(yaml));
 
     /// <summary>The errors of a spec that must fail.</summary>
-    public static IReadOnlyList<SpecError> Errors(string yaml) =>
-        Assert.Throws<SpecException>(() => Parse(yaml)).Errors;
+    public static IReadOnlyList<SpecError> Errors(string yaml, long maxTrials = SweepSpec.DefaultMaxTrials) =>
+        Assert.Throws<SpecException>(() => Parse(yaml, maxTrials)).Errors;
 
     static string FindRoot()
     {

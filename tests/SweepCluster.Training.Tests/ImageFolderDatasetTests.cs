@@ -313,6 +313,15 @@ public sealed class ImageFolderDatasetTests : IDisposable
         Assert.Equal(link, error.Path);
         Assert.Contains("symbolic link", error.Problem);
 
+        Directory.Delete(link);
+
+        // A linked image could lead anywhere, and a link to itself loops: both are refused by name.
+        var loop = Path.Combine(root, Classes[1], "loop.png");
+        File.CreateSymbolicLink(loop, loop);
+        error = Assert.Throws<DataFormatException>(() => ImageFolderDataset.Load(Options(root)));
+        Assert.Equal(loop, error.Path);
+        Assert.Contains("symbolic link", error.Problem);
+
         var bare = Directory.CreateDirectory(Path.Combine(_temp, "bare")).FullName;
         File.WriteAllText(Path.Combine(bare, "readme.md"), "no classes here");
         error = Assert.Throws<DataFormatException>(() => ImageFolderDataset.Load(Options(bare)));

@@ -35,11 +35,7 @@ public static class NodeCommand
                 return 2;
             }
 
-            var catalog = new DatasetCatalog(new DataSettings
-            {
-                CacheDirectory = settings.CacheDirectory ?? new DataSettings().CacheDirectory,
-            });
-            await using var node = await SweepNode.StartAsync(settings, SweepPlanner.Plan, catalog, "INFO", cancellation);
+            await using var node = await SweepNode.StartAsync(settings, new DatasetCatalog(settings.DataSettings()), "INFO", cancellation);
             Console.WriteLine($"node {node.Address} up: roles {settings.Roles}, devices {settings.Devices}, database {settings.Database()}");
 
             // SIGTERM (Kubernetes, systemd) leaves the cluster gracefully: workers hand back their trials first.

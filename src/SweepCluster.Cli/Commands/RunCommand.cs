@@ -25,36 +25,39 @@ public static class RunCommand
         var threads = new Option<int>("--threads") { Description = "Torch threads per slot (0: the cores divided between CPU slots)", DefaultValueFactory = _ => 0 };
         var port = new Option<int>("--port") { Description = "Loopback port, so `sweep watch` can follow from another terminal (0: any)", DefaultValueFactory = _ => 4053 };
         var force = new Option<bool>("--force") { Description = "Run every trial again, even those with a recorded result" };
+        var dataRoots = DataRootOption.Create();
         var command = new Command("run", "Run a sweep on this machine (embedded cluster, SQLite file) and print the per-cell table")
         {
-            spec, database, devices, threads, port, force,
+            spec, database, devices, threads, port, force, dataRoots,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             var file = parse.GetValue(spec)!;
             string yaml;
+            NodeSettings settings;
             try
             {
+                settings = new NodeSettings
+                {
+                    Hostname = "127.0.0.1",
+                    Port = parse.GetValue(port),
+                    DatabaseProvider = "sqlite",
+                    DatabaseConnection = parse.GetValue(database)!,
+                    Devices = parse.GetValue(devices)!,
+                    ThreadsPerSlot = parse.GetValue(threads),
+                    DownAfterSeconds = 2,
+                    DataRoots = string.Join(Path.PathSeparator, DataRootOption.Resolve(parse.GetValue(dataRoots), file.FullName).Folders),
+                }.Validate();
                 yaml = await File.ReadAllTextAsync(file.FullName, cancellation);
-                SweepPlanner.Plan(yaml, file.FullName); // refuse a bad spec before starting anything
+                SweepPlanner.Plan(yaml, file.FullName, settings.SpecOptions()); // refuse a bad spec before starting anything
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SpecException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SpecException or ArgumentException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
             }
 
-            var settings = new NodeSettings
-            {
-                Hostname = "127.0.0.1",
-                Port = parse.GetValue(port),
-                DatabaseProvider = "sqlite",
-                DatabaseConnection = parse.GetValue(database)!,
-                Devices = parse.GetValue(devices)!,
-                ThreadsPerSlot = parse.GetValue(threads),
-                DownAfterSeconds = 2,
-            };
-            await using var node = await SweepNode.StartAsync(settings, SweepPlanner.Plan, new DatasetCatalog(new DataSettings()), "ERROR", CancellationToken.None);
+            await using var node = await SweepNode.StartAsync(settings, new DatasetCatalog(settings.DataSettings()), "ERROR", CancellationToken.None);
             await using var client = SweepClient.Local(node);
             var reply = await client.AskAsync<ISweepMessage>(new SubmitSweep(yaml, file.FullName, parse.GetValue(force)));
             if (reply is SweepRejected rejected)

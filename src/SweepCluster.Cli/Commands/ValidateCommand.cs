@@ -22,22 +22,24 @@ public static class ValidateCommand
         var spec = new Argument<string>("spec") { Description = "The YAML sweep spec (docs/spec.md)" };
         var maxTrials = new Option<long>("--max-trials")
         {
-            Description = "Refuse specs that expand to more trials than this, unless the spec sets max_trials",
+            Description = "Refuse specs that expand to more trials than this (a spec's max_trials may lower it, not raise it)",
             DefaultValueFactory = _ => SweepSpec.DefaultMaxTrials,
         };
+        var dataRoots = DataRootOption.Create();
         var command = new Command("validate", "Check a sweep spec, list its cells and estimate the work, without running it")
         {
-            spec, maxTrials,
+            spec, maxTrials, dataRoots,
         };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(spec)!;
             try
             {
-                Write(SweepExpansion.Expand(SweepSpecParser.Load(file, parse.GetValue(maxTrials))), Path.GetFileName(file));
+                var options = SpecOptions.Confined(DataRootOption.Resolve(parse.GetValue(dataRoots), file), parse.GetValue(maxTrials));
+                Write(SweepExpansion.Expand(SweepSpecParser.Load(file, options)), Path.GetFileName(file));
                 return 0;
             }
-            catch (Exception e) when (e is SpecException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is SpecException or IOException or UnauthorizedAccessException or ArgumentException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using SweepCluster.Cluster.Protocol;
+using SweepCluster.Sweeps;
 
 namespace SweepCluster.Cluster.Coordinator;
 
@@ -9,10 +10,9 @@ namespace SweepCluster.Cluster.Coordinator;
 /// <param name="Lease">How long a worker may hold a trial without reporting progress before it goes back to the queue.</param>
 /// <param name="MaxAttempts">Attempts of a trial that fails transiently before it is marked failed.</param>
 /// <param name="SnapshotEvery">Events between snapshots.</param>
-public sealed record CoordinatorSettings(TimeSpan Lease, int MaxAttempts = 3, int SnapshotEvery = 1000)
-{
-    public static readonly CoordinatorSettings Default = new(TimeSpan.FromSeconds(60));
-}
+/// <param name="Specs">What a submitted spec may ask for: trials, size, data roots.</param>
+/// <param name="MaxQueuedTrials">Trials waiting across every running sweep; a submission that would pass it is refused, so a flood of sweeps cannot exhaust the coordinator's memory.</param>
+public sealed record CoordinatorSettings(TimeSpan Lease, SpecOptions Specs, int MaxAttempts = 3, int SnapshotEvery = 1000, int MaxQueuedTrials = 1_000_000);
 
 /// <summary>
 /// The cluster singleton that owns every sweep. It expands submitted specs into trials, hands
@@ -37,7 +37,6 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     sealed record Lease(IActorRef Worker, string WorkerId, PlannedTrial Trial, DateTimeOffset Deadline, TrialProgressReport? Progress);
 
     readonly CoordinatorSettings _settings;
-    readonly Func<string, string, SweepPlan> _plan;
     readonly CoordinatorState _state;
     readonly ILoggingAdapter _log = Context.GetLogger();
     readonly Dictionary<string, Lease> _leases = new();
@@ -46,12 +45,10 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     /// <summary>Results being written to the journal: a resent copy must not be written twice.</summary>
     readonly HashSet<string> _recording = new();
 
-    /// <param name="plan">Expands a spec (YAML text, source name) into trials; throws on an invalid spec.</param>
-    public SweepCoordinator(CoordinatorSettings settings, Func<string, string, SweepPlan> plan)
+    public SweepCoordinator(CoordinatorSettings settings)
     {
         _settings = settings;
-        _plan = plan;
-        _state = new CoordinatorState(s => plan(s.SpecYaml, s.SourceName), settings.MaxAttempts);
+        _state = new CoordinatorState(SweepPlanner.Replan, settings.MaxAttempts);
 
         Recover<SnapshotOffer>(offer => _state.Restore((CoordinatorSnapshot)offer.Snapshot));
         Recover<ICoordinatorEvent>(_state.Apply);
@@ -84,8 +81,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(CoordinatorSettings settings, Func<string, string, SweepPlan> plan) =>
-        Akka.Actor.Props.Create(() => new SweepCoordinator(settings, plan));
+    public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new SweepCoordinator(settings));
 
     bool IsRunning(string trialId) => _leases.ContainsKey(trialId);
 
@@ -94,7 +90,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         SweepPlan plan;
         try
         {
-            plan = _plan(submit.SpecYaml, submit.SourceName);
+            plan = SweepPlanner.Plan(submit.SpecYaml, submit.SourceName, _settings.Specs);
         }
         catch (Exception e)
         {
@@ -110,8 +106,16 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
         var alreadyCompleted = submit.Force ? 0 : plan.Trials.Count(t => _state.Trial(t.TrialId)?.Status == TrialStatus.Completed);
+        var queued = _state.Sweeps.Where(s => s.State == SweepState.Running).Sum(s => (long)s.Remaining);
+        if (queued + plan.Trials.Count - alreadyCompleted > _settings.MaxQueuedTrials)
+        {
+            Sender.Tell(new SweepRejected(
+                $"{queued:N0} trials are waiting and this sweep adds {plan.Trials.Count - alreadyCompleted:N0}, over the coordinator's limit of {_settings.MaxQueuedTrials:N0} (SWEEP_MAX_QUEUED_TRIALS); submit it when running sweeps have finished"));
+            return;
+        }
         var sender = Sender;
-        Persist(new SweepSubmitted(sweepId, plan.Name, submit.SpecYaml, submit.SourceName, submit.Force, plan.Trials.Count, DateTimeOffset.UtcNow), e =>
+        Persist(new SweepSubmitted(sweepId, plan.Name, submit.SpecYaml, submit.SourceName, submit.Force, plan.Trials.Count, DateTimeOffset.UtcNow,
+            _settings.Specs.BaseDirectory), e =>
         {
             _state.Apply(e);
             _log.Info("Sweep {0}: {1} trials, {2} already completed", sweepId, plan.Trials.Count, alreadyCompleted);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using SweepCluster.Storage;
+using SweepCluster.Sweeps;
+using SweepCluster.Training.Data;
 
 namespace SweepCluster.Cluster.Hosting;
 
@@ -43,6 +45,15 @@ public sealed record NodeSettings
     public double DownAfterSeconds { get; init; } = 10;
     /// <summary>Where decoded image folders are cached.</summary>
     public string? CacheDirectory { get; init; }
+    /// <summary>
+    /// ':'-separated folders that dataset paths in specs must lie under; relative paths in a spec
+    /// mean the first. Empty: the current folder and /usr/share/datasets.
+    /// </summary>
+    public string DataRoots { get; init; } = "";
+    /// <summary>The most trials one sweep may expand to; a spec's max_trials may lower it, not raise it.</summary>
+    public long MaxTrials { get; init; } = SweepSpec.DefaultMaxTrials;
+    /// <summary>Trials waiting across all running sweeps; submissions past it are refused.</summary>
+    public int MaxQueuedTrials { get; init; } = 1_000_000;
     /// <summary>
     /// How a node finds the cluster: "static" joins <see cref="SeedNodes"/> (or itself); "kubernetes"
     /// runs Akka.Management cluster bootstrap over the pods the Kubernetes API lists, with no seed nodes.
@@ -97,6 +108,18 @@ public sealed record NodeSettings
     public bool IsWorker => RoleList.Contains(WorkerRole);
     public bool UsesKubernetesDiscovery => Discovery == KubernetesDiscovery;
 
+    public DataRoots DataRootList() => string.IsNullOrWhiteSpace(DataRoots) ? Training.Data.DataRoots.Default() : Training.Data.DataRoots.Parse(DataRoots);
+
+    /// <summary>What specs submitted to this node's coordinator may ask for.</summary>
+    public SpecOptions SpecOptions() => Sweeps.SpecOptions.Confined(DataRootList(), MaxTrials);
+
+    /// <summary>Where this node's workers read and cache data.</summary>
+    public DataSettings DataSettings()
+    {
+        var data = new DataSettings { DataRoots = DataRootList() };
+        return CacheDirectory is null ? data : data with { CacheDirectory = CacheDirectory };
+    }
+
     /// <summary>Throws naming every invalid setting and its accepted values.</summary>
     public NodeSettings Validate()
     {
@@ -132,6 +155,16 @@ public sealed record NodeSettings
         if (LeaseSeconds < 1) errors.Add($"SWEEP_LEASE_SECONDS: {LeaseSeconds} must be at least 1");
         if (MaxAttempts < 1) errors.Add($"SWEEP_MAX_ATTEMPTS: {MaxAttempts} must be at least 1");
         if (DownAfterSeconds <= 0) errors.Add($"SWEEP_DOWN_AFTER_SECONDS: {DownAfterSeconds} must be positive");
+        try
+        {
+            _ = DataRootList();
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"SWEEP_DATA_ROOTS: {e.Message}");
+        }
+        if (MaxTrials < 1) errors.Add($"SWEEP_MAX_TRIALS: {MaxTrials} must be at least 1");
+        if (MaxQueuedTrials < 1) errors.Add($"SWEEP_MAX_QUEUED_TRIALS: {MaxQueuedTrials} must be at least 1");
         try
         {
             _ = DeviceSlots.Parse(Devices, ThreadsPerSlot);

@@ -108,15 +108,15 @@ public static class SweepAkka
     /// The coordinator singleton (on coordinator nodes) and a proxy to it (on every node),
     /// registered with the ClusterClient receptionist so clients outside the cluster can reach it.
     /// </summary>
-    public static AkkaConfigurationBuilder ConfigureCoordinator(this AkkaConfigurationBuilder builder, NodeSettings settings,
-        Func<string, string, SweepPlan> plan, ResultsStore store)
+    public static AkkaConfigurationBuilder ConfigureCoordinator(this AkkaConfigurationBuilder builder, NodeSettings settings, ResultsStore store)
     {
         var options = new ClusterSingletonOptions { Role = NodeSettings.CoordinatorRole };
         if (settings.IsCoordinator)
         {
-            var coordinatorSettings = new CoordinatorSettings(TimeSpan.FromSeconds(settings.LeaseSeconds), settings.MaxAttempts);
-            builder.WithSingleton<SweepCoordinator>(SweepCoordinator.Name, SweepCoordinator.Props(coordinatorSettings, plan), options, createProxyToo: true);
-            builder.WithSingleton<ResultsProjection>(ResultsProjection.Name, ResultsProjection.Props(store, plan), options, createProxyToo: false);
+            var coordinatorSettings = new CoordinatorSettings(TimeSpan.FromSeconds(settings.LeaseSeconds), settings.SpecOptions(), settings.MaxAttempts,
+                MaxQueuedTrials: settings.MaxQueuedTrials);
+            builder.WithSingleton<SweepCoordinator>(SweepCoordinator.Name, SweepCoordinator.Props(coordinatorSettings), options, createProxyToo: true);
+            builder.WithSingleton<ResultsProjection>(ResultsProjection.Name, ResultsProjection.Props(store), options, createProxyToo: false);
         }
         else
         {

@@ -32,9 +32,8 @@ public sealed class SweepNode : IAsyncDisposable
     public IActorRef Coordinator { get; }
     public Akka.Actor.Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
-    /// <param name="plan">Expands a spec (YAML text, source name) into trials.</param>
     /// <param name="logLevel">Akka's log level: INFO for nodes, WARNING where a console UI owns the terminal.</param>
-    public static async Task<SweepNode> StartAsync(NodeSettings settings, Func<string, string, SweepPlan> plan, DatasetCatalog catalog,
+    public static async Task<SweepNode> StartAsync(NodeSettings settings, DatasetCatalog catalog,
         string logLevel = "INFO", CancellationToken cancellation = default)
     {
         settings.Validate();
@@ -51,7 +50,7 @@ public sealed class SweepNode : IAsyncDisposable
             .ConfigureHealth(settings)
             .ConfigureSerialization()
             .ConfigurePersistence(database.ConnectionString, database.Linq2DbProviderName)
-            .ConfigureCoordinator(settings, plan, store)
+            .ConfigureCoordinator(settings, store)
             .ConfigureWorkers(settings, catalog));
         var host = builder.Build();
         await host.StartAsync(cancellation);

@@ -100,7 +100,9 @@ public interface ICoordinatorEvent : ISweepMessage;
 /// A sweep was accepted. The spec, not its trials, is journalled: expansion is deterministic, so
 /// recovery re-expands it, and the event stays small however many trials the sweep has.
 /// </summary>
-public sealed record SweepSubmitted(string SweepId, string Name, string SpecYaml, string SourceName, bool Force, int Trials, DateTimeOffset At)
+/// <param name="BaseDirectory">What relative dataset paths in the spec meant when it was accepted (null in events written before it was recorded).</param>
+public sealed record SweepSubmitted(string SweepId, string Name, string SpecYaml, string SourceName, bool Force, int Trials, DateTimeOffset At,
+    string? BaseDirectory = null)
     : ICoordinatorEvent;
 
 /// <summary>A trial's result, recorded once per trial id (again only after a forced rerun).</summary>

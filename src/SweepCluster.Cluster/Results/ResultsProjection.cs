@@ -25,18 +25,12 @@ public sealed class ResultsProjection : ReceiveActor
     public const string ProjectionId = "trial_results";
 
     readonly ResultsStore _store;
-    readonly Func<string, string, SweepPlan> _plan;
     readonly ILoggingAdapter _log = Context.GetLogger();
     UniqueKillSwitch? _killSwitch;
 
-    public ResultsProjection(ResultsStore store, Func<string, string, SweepPlan> plan)
-    {
-        _store = store;
-        _plan = plan;
-    }
+    public ResultsProjection(ResultsStore store) => _store = store;
 
-    public static Props Props(ResultsStore store, Func<string, string, SweepPlan> plan) =>
-        Akka.Actor.Props.Create(() => new ResultsProjection(store, plan));
+    public static Props Props(ResultsStore store) => Akka.Actor.Props.Create(() => new ResultsProjection(store));
 
     protected override void PreStart()
     {
@@ -70,7 +64,7 @@ public sealed class ResultsProjection : ReceiveActor
                     rows.Add(ResultRow.From(c.Result, c.CellKey, c.WorkerId));
                     break;
                 case SweepSubmitted s:
-                    memberships.AddRange(_plan(s.SpecYaml, s.SourceName).Trials.Select(t => new SweepMembership(s.SweepId, t.TrialId)));
+                    memberships.AddRange(SweepPlanner.Replan(s).Trials.Select(t => new SweepMembership(s.SweepId, t.TrialId)));
                     break;
                 case SeedsAdded a:
                     memberships.AddRange(a.TrialIds.Select(id => new SweepMembership(a.SweepId, id)));

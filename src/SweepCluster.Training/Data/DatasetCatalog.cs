@@ -7,7 +7,9 @@ namespace SweepCluster.Training.Data;
 public sealed record DataSettings
 {
     /// <summary>Folders searched for the full Fashion-MNIST when a config names no path (Debian's dataset-fashion-mnist first).</summary>
-    public IReadOnlyList<string> FashionMnistSearchPath { get; init; } = ["/usr/share/datasets/fashion-mnist"];
+    public IReadOnlyList<string> FashionMnistSearchPath { get; init; } = [System.IO.Path.Combine(DataRoots.DebianDatasets, "fashion-mnist")];
+    /// <summary>The only folders a dataset path or group file given in a config may lead to.</summary>
+    public DataRoots DataRoots { get; init; } = DataRoots.Default();
     /// <summary>Where decoded image folders are cached.</summary>
     public string CacheDirectory { get; init; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sweepcluster-cache");
     /// <summary>Images declaring more pixels than this are refused before they are decoded.</summary>
@@ -38,19 +40,25 @@ public sealed class DatasetCatalog(DataSettings settings)
     /// <summary>Whether the full Fashion-MNIST is installed where <see cref="DataSettings.FashionMnistSearchPath"/> looks.</summary>
     public bool FullFashionMnistInstalled() => FindFashionMnist() is not null;
 
-    LabelledData LoadUncached(DatasetConfig config) => config.Name switch
+    LabelledData LoadUncached(DatasetConfig config)
     {
-        DatasetConfig.BundledSubset => LoadBundled(),
-        DatasetConfig.FashionMnist => LoadIdxFolder(config.Path ?? FindFashionMnist()
-            ?? throw new DataFormatException(string.Join(", ", settings.FashionMnistSearchPath),
-                "the full Fashion-MNIST is not installed there (apt-get install dataset-fashion-mnist, or give its folder as the dataset path)"),
-            DatasetConfig.FashionMnist, FashionMnistClasses),
-        DatasetConfig.Idx => LoadIdxFolder(config.Path!, $"idx:{config.Path}", null),
-        DatasetConfig.ImageFolder => ImageFolderDataset.Load(new ImageFolderOptions(
-            config.Path!, config.ImageSize!.Value, config.Channels!.Value, config.GroupFile,
-            settings.MaxImagePixels, settings.CacheDirectory)).Data,
-        _ => throw new ArgumentOutOfRangeException(nameof(config), config.Name, "unknown dataset"),
-    };
+        // Paths a config names are confined to the data roots; the search path is the node's own.
+        var path = config.Path is null ? null : settings.DataRoots.CheckReal(config.Path);
+        var groupFile = config.GroupFile is null ? null : settings.DataRoots.CheckReal(config.GroupFile);
+        return config.Name switch
+        {
+            DatasetConfig.BundledSubset => LoadBundled(),
+            DatasetConfig.FashionMnist => LoadIdxFolder(path ?? FindFashionMnist()
+                ?? throw new DataFormatException(string.Join(", ", settings.FashionMnistSearchPath),
+                    "the full Fashion-MNIST is not installed there (apt-get install dataset-fashion-mnist, or give its folder as the dataset path)"),
+                DatasetConfig.FashionMnist, FashionMnistClasses),
+            DatasetConfig.Idx => LoadIdxFolder(path!, $"idx:{config.Path}", null),
+            DatasetConfig.ImageFolder => ImageFolderDataset.Load(new ImageFolderOptions(
+                path!, config.ImageSize!.Value, config.Channels!.Value, groupFile,
+                settings.MaxImagePixels, settings.CacheDirectory)).Data,
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Name, "unknown dataset"),
+        };
+    }
 
     string? FindFashionMnist() =>
         settings.FashionMnistSearchPath.FirstOrDefault(dir => FindIdx(dir, "train-images-idx3-ubyte") is not null);

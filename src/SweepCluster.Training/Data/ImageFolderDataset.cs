@@ -165,6 +165,10 @@ public static class ImageFolderDataset
             foreach (var entry in classFolder.EnumerateFileSystemInfos())
             {
                 if (IsHidden(entry)) continue;
+                // Like linked folders: a link could lead outside the data roots, or loop.
+                if (entry.LinkTarget is not null)
+                    throw new DataFormatException(entry.FullName,
+                        $"is a symbolic link to {entry.LinkTarget}; linked files are not followed, so a dataset is exactly what lies under its root");
                 if (entry is DirectoryInfo)
                     throw new DataFormatException(entry.FullName,
                         $"is a folder inside the class folder {classFolder.FullName}; images must sit directly in root/<class>/ (or root/train/<class>/ and root/test/<class>/)");
