@@ -25,7 +25,7 @@ public class RecoveryTests
         DownAfterSeconds = 2,
     };
 
-    static async Task<SweepStatusReply> WaitUntilFinished(IActorRef coordinator, string sweepId)
+    internal static async Task<SweepStatusReply> WaitUntilFinished(IActorRef coordinator, string sweepId)
     {
         // Generous: real training on a busy two-core machine can take minutes; a hang still ends the test.
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);

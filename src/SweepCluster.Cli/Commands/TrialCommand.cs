@@ -54,7 +54,10 @@ public static class TrialCommand
         };
         command.SetAction(async (parse, cancellation) =>
         {
-            var catalog = new DatasetCatalog(new DataSettings());
+            // The user who runs this names the data on its command line, so the folders named are data roots.
+            var named = new[] { parse.GetValue(data), Path.GetDirectoryName(parse.GetValue(groupFile)) }
+                .Where(folder => !string.IsNullOrEmpty(folder) && Directory.Exists(folder)).Select(folder => Path.GetFullPath(folder!));
+            var catalog = new DatasetCatalog(new DataSettings { DataRoots = new DataRoots([.. named, Environment.CurrentDirectory, DataRoots.DebianDatasets]) });
             var chosenArm = Enum.Parse<Arm>(parse.GetValue(arm)!.Replace("-", ""), ignoreCase: true);
             var config = new TrialConfig
             {

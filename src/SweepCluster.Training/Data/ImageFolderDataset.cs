@@ -133,19 +133,20 @@ public static class ImageFolderDataset
     static ImageFile[] Sorted(IEnumerable<ImageFile> files) =>
         files.OrderBy(f => f.RelativePath, StringComparer.Ordinal).ToArray();
 
-    /// <summary>The visible subfolders of a folder in ordinal order; a symbolic link to a folder is refused.</summary>
+    /// <summary>The visible subfolders of a folder in ordinal order; files are left alone, symbolic links refused.</summary>
     static List<DirectoryInfo> Subfolders(string path)
     {
         var folders = new List<DirectoryInfo>();
         try
         {
-            foreach (var folder in new DirectoryInfo(path).EnumerateDirectories())
+            foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos())
             {
-                if (IsHidden(folder)) continue;
-                if (folder.LinkTarget is not null)
-                    throw new DataFormatException(folder.FullName,
-                        $"is a symbolic link to {folder.LinkTarget}; linked folders are not followed, so a dataset is exactly what lies under its root (copy or bind-mount the folder instead)");
-                folders.Add(folder);
+                if (IsHidden(entry)) continue;
+                // Any link, even a broken or looping one that is no folder at all, is refused by name.
+                if (entry.LinkTarget is not null)
+                    throw new DataFormatException(entry.FullName,
+                        $"is a symbolic link to {entry.LinkTarget}; linked folders are not followed, so a dataset is exactly what lies under its root (copy or bind-mount the folder instead)");
+                if (entry is DirectoryInfo folder) folders.Add(folder);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
