@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Sets up the PostgreSQL the storage tests use, on a fresh Debian 12 machine, as root:
 # installs the server if missing, starts (or creates) a cluster on 127.0.0.1:5432, and creates
-# role `sweep` (password `sweep`) and database `sweep_test` owned by it. Safe to run again: each
-# step checks first, so a second run changes nothing and succeeds.
+# role `sweep` and database `sweep_test` owned by it. The password is distinctive so that a test
+# can search logs, outputs and tables for it. Safe to run again: each step checks first, so a
+# second run changes nothing and succeeds.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
-readonly port=5432 role=sweep password=sweep database=sweep_test
+readonly port=5432 role=sweep password=sweep-test-pw-7f3a9c database=sweep_test
 
 if ! command -v pg_lsclusters >/dev/null || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   apt-get update -qq

@@ -12,7 +12,7 @@ namespace SweepCluster.Storage.Tests;
 public sealed class TestDatabase : IAsyncDisposable
 {
     public const string PostgresVariable = "SWEEP_TEST_POSTGRES";
-    public const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Username=sweep;Password=sweep;Database=sweep_test";
+    public const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Username=sweep;Password=sweep-test-pw-7f3a9c;Database=sweep_test";
 
     /// <summary>Every provider, for theories that check one behaviour on both.</summary>
     public static TheoryData<string> Providers => new(DatabaseSettings.SqliteName, DatabaseSettings.PostgreSqlName);
