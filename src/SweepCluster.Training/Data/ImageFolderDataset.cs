@@ -345,9 +345,12 @@ public static class ImageFolderDataset
                 CopyPlanes(image, destination, offset);
             }
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidMemoryOperationException or NotSupportedException)
+        // Whatever a decoder throws on a malformed file means the file cannot be used: ImageSharp 2.1
+        // throws NullReferenceException from JPEG Identify on some damaged headers (found by the
+        // mutation tests), and a worker must name the file, not crash or retry it as a transient fault.
+        catch (Exception e) when (e is not (DataFormatException or OutOfMemoryException or OperationCanceledException))
         {
-            throw new DataFormatException(path, $"cannot be decoded: {e.Message}", e);
+            throw new DataFormatException(path, $"cannot be decoded ({e.GetType().Name}): {e.Message}", e);
         }
     }
 
