@@ -72,7 +72,7 @@ public sealed class HelmChartTests
         Assert.True(results.IsValid, Errors(results));
     }
 
-    /// <summary>values.yaml with one value set, written as YAML so it is typed as Helm types --set-string-free values.</summary>
+    /// <summary>values.yaml with one value set, written as YAML and so typed as in a values file.</summary>
     static JsonNode WithValue(string path, string yaml)
     {
         var values = HelmChart.ToJson(HelmChart.Values())!;
