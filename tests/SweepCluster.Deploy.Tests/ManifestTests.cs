@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
@@ -10,19 +8,6 @@ namespace SweepCluster.Deploy.Tests;
 /// <summary>k8s/: every file parses into the typed models, and the objects refer to each other correctly.</summary>
 public sealed class ManifestTests
 {
-    /// <summary>The SWEEP_ variables NodeSettings reads, named as NodeSettings.Load maps its properties.</summary>
-    static readonly HashSet<string> NodeVariables = typeof(NodeSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        .Where(p => p.CanWrite)
-        .Select(p => "SWEEP_" + JsonNamingPolicy.SnakeCaseUpper.ConvertName(p.Name))
-        .ToHashSet();
-
-    /// <summary>What a node in a pod must be told: the defaults are for one machine.</summary>
-    static readonly string[] RequiredInPods =
-    [
-        "SWEEP_ROLES", "SWEEP_HOSTNAME", "SWEEP_PUBLIC_HOSTNAME", "SWEEP_DISCOVERY", "SWEEP_DISCOVERY_LABEL_SELECTOR",
-        "SWEEP_HEALTH_PORT", "SWEEP_DATABASE_PROVIDER", "SWEEP_DATABASE_CONNECTION",
-    ];
-
     [Fact]
     public void Every_manifest_parses_strictly_into_the_kubernetes_models()
     {
@@ -115,18 +100,7 @@ public sealed class ManifestTests
     public void Node_pods_set_only_variables_NodeSettings_reads_and_every_one_a_pod_needs()
     {
         foreach (var (component, template) in Manifests.NodeTemplates)
-        {
-            var names = template.Spec.Containers[0].Env.Select(e => e.Name).ToList();
-            var unknown = names.Where(n => n.StartsWith("SWEEP_", StringComparison.Ordinal) && !NodeVariables.Contains(n)).ToList();
-            Assert.True(unknown.Count == 0, $"{component} sets variables no setting reads: {string.Join(", ", unknown)}");
-            Assert.Empty(RequiredInPods.Except(names));
-            // Helpers that SWEEP_ values refer to as $(NAME): each must be defined before its use.
-            foreach (var e in template.Spec.Containers[0].Env.Where(e => e.Value is not null))
-                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(e.Value, @"\$\(([A-Z_]+)\)"))
-                    Assert.True(names.IndexOf(m.Groups[1].Value) is var i && i >= 0 && i < names.IndexOf(e.Name), $"{e.Name} uses $({m.Groups[1].Value}) before it is defined");
-            Assert.All(names.Where(n => !n.StartsWith("SWEEP_", StringComparison.Ordinal)),
-                n => Assert.Contains(n, new[] { "POD_NAME", "POD_IP", "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_NAME" }));
-        }
+            NodeEnvironment.AssertValid(component, template.Spec.Containers[0].Env.Select(e => new NodeEnvironment.Entry(e.Name, e.Value)).ToList());
     }
 
     [Fact]
