@@ -167,6 +167,8 @@ above the reference.
   value: {{ .Values.cluster.healthPort | quote }}
 - name: SWEEP_DOWN_AFTER_SECONDS
   value: {{ .Values.cluster.downAfterSeconds | quote }}
+- name: SWEEP_DATA_ROOTS
+  value: {{ .Values.cluster.dataRoots | quote }}
 - name: SWEEP_DATABASE_PROVIDER
   value: postgresql
 - name: SWEEP_DATABASE_CONNECTION
