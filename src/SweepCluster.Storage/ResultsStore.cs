@@ -20,6 +20,8 @@ public sealed class ResultsStore(DatabaseSettings settings)
         if (_dialect.SchemaSetup is not null)
             await ExecuteAsync(connection, null, _dialect.SchemaSetup, cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        if (_dialect.SchemaLock is not null)
+            await ExecuteAsync(connection, transaction, _dialect.SchemaLock, cancellation);
         foreach (var statement in ResultsSchema.CreateStatements(_dialect))
             await ExecuteAsync(connection, transaction, statement, cancellation);
         await transaction.CommitAsync(cancellation);
