@@ -11,9 +11,10 @@ public sealed class NodeProcess : IDisposable
     readonly Process _process;
     readonly ConcurrentQueue<string> _lines = new();
 
-    NodeProcess(Process process, int port)
+    NodeProcess(Process process, string hostname, int port)
     {
         _process = process;
+        Hostname = hostname;
         Port = port;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _lines.Enqueue(e.Data); };
@@ -21,25 +22,35 @@ public sealed class NodeProcess : IDisposable
         process.BeginErrorReadLine();
     }
 
+    public string Hostname { get; }
     public int Port { get; }
-    public string Address => $"akka.tcp://sweep@127.0.0.1:{Port}";
+    public string Address => $"akka.tcp://sweep@{Hostname}:{Port}";
     public IReadOnlyCollection<string> Lines => _lines;
     public bool HasExited => _process.HasExited;
 
-    public static NodeProcess Start(int port, string roles, string seedNodes, string database, IDictionary<string, string>? extra = null)
+    /// <param name="database">A SQLite file; its folder is the node's working folder (extra settings may name another database).</param>
+    /// <param name="networkNamespace">Runs the node in this network namespace (ip netns), standing in for another host.</param>
+    public static NodeProcess Start(int port, string roles, string seedNodes, string database, IDictionary<string, string>? extra = null,
+        string hostname = "127.0.0.1", string? networkNamespace = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(database)! };
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(database)!,
+        };
+        if (networkNamespace is not null)
+            foreach (var arg in new[] { "netns", "exec", networkNamespace, "dotnet" }) start.ArgumentList.Add(arg);
         start.ArgumentList.Add(Sweep.ProgramPath);
         start.ArgumentList.Add("node");
         start.Environment["SWEEP_ROLES"] = roles;
         start.Environment["SWEEP_PORT"] = port.ToString();
+        start.Environment["SWEEP_HOSTNAME"] = hostname;
         start.Environment["SWEEP_SEED_NODES"] = seedNodes;
         start.Environment["SWEEP_DATABASE_CONNECTION"] = database;
         start.Environment["SWEEP_DEVICES"] = "cpu:1";
         start.Environment["SWEEP_DOWN_AFTER_SECONDS"] = "2";
         start.Environment["SWEEP_LEASE_SECONDS"] = "20";
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        return new NodeProcess(Process.Start(start)!, port);
+        return new NodeProcess(Process.Start(start)!, hostname, port);
     }
 
     /// <summary>Waits until the node printed its start-up line.</summary>

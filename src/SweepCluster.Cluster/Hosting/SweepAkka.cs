@@ -1,5 +1,6 @@
 using Akka;
 using Akka.Actor;
+using Akka.Pattern;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
@@ -115,7 +116,12 @@ public static class SweepAkka
         {
             var coordinatorSettings = new CoordinatorSettings(TimeSpan.FromSeconds(settings.LeaseSeconds), settings.SpecOptions(), settings.MaxAttempts,
                 MaxQueuedTrials: settings.MaxQueuedTrials);
-            builder.WithSingleton<SweepCoordinator>(SweepCoordinator.Name, SweepCoordinator.Props(coordinatorSettings), options, createProxyToo: true);
+            // A persistent actor stops when the journal fails (PostgreSQL restarting, say), and a
+            // singleton manager does not restart what stopped: the backoff supervisor does, and the
+            // coordinator recovers from the journal once the database answers again.
+            var supervised = BackoffSupervisor.Props(Backoff.OnStop(SweepCoordinator.Props(coordinatorSettings), SweepCoordinator.Name,
+                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1));
+            builder.WithSingleton<SweepCoordinator>(SweepCoordinator.Name, supervised, options, createProxyToo: true);
             builder.WithSingleton<ResultsProjection>(ResultsProjection.Name, ResultsProjection.Props(store), options, createProxyToo: false);
         }
         else
