@@ -89,7 +89,11 @@ public sealed class ManifestTests
         var binding = Manifests.Single<V1RoleBinding>("sweepcluster-pod-reader");
         var role = Manifests.Single<V1Role>(binding.RoleRef.Name);
         Assert.Contains(binding.Subjects, s => s.Kind == "ServiceAccount" && s.Name == account.Metadata.Name);
-        Assert.Contains(role.Rules, r => r.Resources.Contains("pods") && new[] { "get", "list", "watch" }.All(r.Verbs.Contains));
+        // Least privilege: reading pods is all bootstrap needs, so it is all the role grants.
+        var rule = Assert.Single(role.Rules);
+        Assert.Equal([""], rule.ApiGroups);
+        Assert.Equal(["pods"], rule.Resources);
+        Assert.Equal(["get", "list", "watch"], rule.Verbs.Order());
         foreach (var template in Manifests.NodeTemplates.Values) Assert.Equal(account.Metadata.Name, template.Spec.ServiceAccountName);
         var ns = Manifests.All().Select(o => o.Object).OfType<V1Namespace>().Single().Metadata.Name;
         Assert.All(Manifests.All().Select(o => o.Object).OfType<IKubernetesObject<V1ObjectMeta>>().Where(o => o is not V1Namespace),
@@ -144,6 +148,8 @@ public sealed class ManifestTests
             var pod = template.Spec;
             Assert.True(pod.SecurityContext.RunAsNonRoot);
             Assert.True(pod.Containers[0].SecurityContext.ReadOnlyRootFilesystem);
+            Assert.False(pod.Containers[0].SecurityContext.AllowPrivilegeEscalation);
+            Assert.Equal(["ALL"], pod.Containers[0].SecurityContext.Capabilities.Drop);
             var tmp = pod.Containers[0].VolumeMounts.Single(m => m.MountPath == "/tmp");
             Assert.NotNull(pod.Volumes.Single(v => v.Name == tmp.Name).EmptyDir);
             // Workers drain for up to 10 s (SweepAkka.ConfigureWorkers) before the node leaves.
