@@ -17,7 +17,8 @@ namespace SweepCluster.Cli.Tests;
 /// namespace standing in for another host) and restored. After each scenario: every trial
 /// completed exactly once in the journal, the results table agrees with the journal, the sweep
 /// finished, and every node answers. CI runs it at reduced size; docs/reliability.md gives the
-/// full-size command (SWEEP_FAULT_TRIALS, SWEEP_FAULT_KILLS) and the figures of a run.
+/// full-size command (SWEEP_FAULT_TRIALS, SWEEP_FAULT_KILLS) and the figures of a run. Each test
+/// runs its own PostgreSQL server, so restarting it disturbs no other test running alongside.
 /// </summary>
 public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -27,14 +28,20 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
 
     readonly string _folder = Directory.CreateTempSubdirectory("sweep-faults-").FullName;
     readonly List<NodeProcess> _nodes = [];
+    PrivatePostgres _server = null!;
     TestDatabase _db = null!;
 
-    public async Task InitializeAsync() => _db = await TestDatabase.CreateAsync(DatabaseSettings.PostgreSqlName);
+    public async Task InitializeAsync()
+    {
+        _server = PrivatePostgres.Start();
+        _db = await TestDatabase.CreatePostgresAsync(_server.ConnectionString);
+    }
 
     public async Task DisposeAsync()
     {
         foreach (var node in _nodes) node.Dispose();
         await _db.DisposeAsync();
+        _server.Dispose();
         Directory.Delete(_folder, recursive: true);
     }
 
@@ -77,7 +84,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
         var sweepId = await Submit(cluster.Contact);
         await WaitForCompleted(cluster.Contact, sweepId, Trials / 4);
         var clock = Stopwatch.StartNew();
-        Postgres("restart");
+        _server.Restart();
         var outage = clock.Elapsed.TotalSeconds;
         var resume = await SecondsUntilProgress(cluster.Contact, sweepId);
         var audit = await Audit(cluster, sweepId);
@@ -255,17 +262,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"fault suite, {scenario}: {Trials} trials, {findings.Completed} completed once, {findings.Lost} lost, " +
                          $"{findings.Duplicates} duplicates; {detail}");
 
-    /// <summary>Restarts (or stops/starts) the test PostgreSQL cluster listening on 5432, as .ci/postgres.sh set it up.</summary>
-    static void Postgres(string action)
-    {
-        var cluster = Run("pg_lsclusters", "-h").Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .First(f => f.Length > 2 && f[2] == "5432");
-        Run("pg_ctlcluster", cluster[0], cluster[1], action);
-        // This process's pooled connections died with the server; the nodes' pools recover on their own.
-        NpgsqlConnection.ClearAllPools();
-    }
-
-    internal static string Run(string file, params string[] args)
+    static string Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args) start.ArgumentList.Add(arg);
@@ -275,6 +272,66 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr}");
         return stdout;
+    }
+
+    /// <summary>Runs a command that leaves a daemon behind: its output is not captured, since the daemon would hold the pipes open.</summary>
+    static void RunDetached(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = false, RedirectStandardError = false };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode})");
+    }
+
+    /// <summary>
+    /// A PostgreSQL server of the test's own, on a free loopback port with its data in a temp
+    /// folder, made with the installed server's initdb and pg_ctl (run as the postgres user, which
+    /// the server requires); trust authentication, as nothing but this test can reach it.
+    /// </summary>
+    sealed class PrivatePostgres : IDisposable
+    {
+        readonly string _bin;
+        readonly string _data;
+
+        PrivatePostgres(string bin, string data, int port)
+        {
+            _bin = bin;
+            _data = data;
+            ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
+        }
+
+        public string ConnectionString { get; }
+
+        public static PrivatePostgres Start()
+        {
+            var bin = Directory.EnumerateDirectories("/usr/lib/postgresql").OrderBy(d => int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture))
+                .Select(d => Path.Combine(d, "bin")).Last(d => File.Exists(Path.Combine(d, "initdb")));
+            var data = Directory.CreateTempSubdirectory("sweep-faults-pg-").FullName;
+            Run("chown", "postgres:postgres", data);
+            var server = new PrivatePostgres(bin, data, NodeProcess.FreePort());
+            server.AsPostgres("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync");
+            server.AsPostgres("pg_ctl", "-D", data, "-w", "-l", Path.Combine(data, "server.log"), "-o",
+                $"-p {new NpgsqlConnectionStringBuilder(server.ConnectionString).Port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+            return server;
+        }
+
+        public void Restart()
+        {
+            AsPostgres("pg_ctl", "-D", _data, "-w", "-m", "fast", "restart");
+            // This process's pooled connections died with the server; the nodes' pools recover on their own.
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        // pg_ctl start and restart leave the server running, so their output is not captured.
+        void AsPostgres(string program, params string[] args) => RunDetached("runuser", ["-u", "postgres", "--", Path.Combine(_bin, program), .. args]);
+
+        public void Dispose()
+        {
+            NpgsqlConnection.ClearAllPools();
+            try { AsPostgres("pg_ctl", "-D", _data, "-w", "-m", "immediate", "stop"); } catch (InvalidOperationException) { /* not running */ }
+            Directory.Delete(_data, recursive: true);
+        }
     }
 
     /// <summary>
