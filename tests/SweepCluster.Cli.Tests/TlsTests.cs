@@ -1,12 +1,9 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-
 namespace SweepCluster.Cli.Tests;
 
 /// <summary>
 /// Akka.Remote over TLS between real `sweep node` processes on loopback and the `sweep` client,
-/// with self-signed certificates made here and written as a password-protected .pfx, its password
-/// in a file (as a mounted Kubernetes Secret holds it) and its certificate as the trusted CA.
+/// with self-signed certificates made by the test (<see cref="TestCertificate"/>): a .pfx with its
+/// password in a file, or PEM with an encrypted key, and the certificate itself as the trusted CA.
 /// </summary>
 public sealed class TlsTests : IDisposable
 {
@@ -18,55 +15,7 @@ public sealed class TlsTests : IDisposable
     string Database => Path.Combine(_folder, "sweep.db");
     string Contact => $"akka.ssl.tcp://sweep@127.0.0.1:{_coordinatorPort}";
 
-    /// <summary>A certificate, its files and the SWEEP_TLS_ settings that use them.</summary>
-    sealed record Credentials(string Pfx, string Pem, string EncryptedKey, string Password, string PasswordFile, string Ca)
-    {
-        /// <summary>The .pfx, opened with the password in its file.</summary>
-        public Dictionary<string, string> Environment() => new()
-        {
-            ["SWEEP_TLS_CERTIFICATE"] = Pfx,
-            ["SWEEP_TLS_PASSWORD_FILE"] = PasswordFile,
-            ["SWEEP_TLS_CA"] = Ca,
-        };
-
-        /// <summary>The same certificate as PEM, its key encrypted with the same password.</summary>
-        public Dictionary<string, string> PemEnvironment() => new()
-        {
-            ["SWEEP_TLS_CERTIFICATE"] = Pem,
-            ["SWEEP_TLS_KEY"] = EncryptedKey,
-            ["SWEEP_TLS_PASSWORD_FILE"] = PasswordFile,
-            ["SWEEP_TLS_CA"] = Ca,
-        };
-    }
-
-    /// <summary>
-    /// A self-signed certificate for every node and client of one cluster, which is also the one CA
-    /// they trust: as `openssl req -x509` makes it in docs/cluster.md.
-    /// </summary>
-    Credentials MakeCertificate(string name)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(
-            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.KeyCertSign, critical: true));
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var password = $"pfx-{name}-{Guid.NewGuid():N}";
-        string Named(string suffix) => Path.Combine(_folder, name + suffix);
-        var credentials = new Credentials(Named(".pfx"), Named(".crt"), Named(".key"), password, Named(".password"), Named("-ca.pem"));
-        File.WriteAllBytes(credentials.Pfx, certificate.Export(X509ContentType.Pfx, password));
-        File.WriteAllText(credentials.Pem, certificate.ExportCertificatePem());
-        File.WriteAllText(credentials.EncryptedKey,
-            key.ExportEncryptedPkcs8PrivateKeyPem(password, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000)));
-        // With the newline `echo` leaves, as in a Secret made with --from-file.
-        File.WriteAllText(credentials.PasswordFile, password + "\n");
-        File.WriteAllText(credentials.Ca, certificate.ExportCertificatePem());
-        return credentials;
-    }
+    TestCertificate MakeCertificate(string name) => TestCertificate.Create(_folder, name);
 
     NodeProcess StartNode(int port, string roles, string seeds, IReadOnlyDictionary<string, string> environment)
     {
