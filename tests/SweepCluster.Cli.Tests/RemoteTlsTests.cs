@@ -26,7 +26,7 @@ public sealed class RemoteTlsTests : IDisposable
     public void Every_form_of_the_certificate_loads_with_its_private_key()
     {
         var combined = Path.Combine(_folder, "combined.pem");
-        File.WriteAllText(combined, File.ReadAllText(_node.Pem) + File.ReadAllText(_node.Key));
+        File.WriteAllText(combined, File.ReadAllText(_node.Pem) + "\n" + File.ReadAllText(_node.Key));
         using var expected = X509CertificateLoader.LoadCertificateFromFile(_node.Pem);
         foreach (var load in new Func<RemoteTls>[]
                  {
