@@ -70,8 +70,10 @@ public sealed class TlsTests : IDisposable
         var plainPort = NodeProcess.FreePort();
         var plain = StartNode(plainPort, "worker", $"akka.tcp://sweep@127.0.0.1:{_coordinatorPort}", new Dictionary<string, string>());
         // A worker with TLS and a certificate of its own, which the cluster does not trust, nor it the cluster's.
-        var intruder = StartNode(_workerPort, "worker", Contact, MakeCertificate("intruder").Environment());
+        var intruderCertificate = MakeCertificate("intruder").Environment();
+        var intruder = StartNode(_workerPort, "worker", Contact, intruderCertificate);
         var plainClient = Sweep.RunWith(_folder, null, "list", "--cluster", $"akka.tcp://sweep@127.0.0.1:{_coordinatorPort}");
+        var intruderClient = Sweep.RunWith(_folder, intruderCertificate, "list", "--cluster", Contact);
 
         // Akka.Remote stops a node whose outbound TLS handshake fails; the node exits with Akka's code for it.
         await intruder.WaitForExit(TimeSpan.FromMinutes(2));
@@ -81,6 +83,10 @@ public sealed class TlsTests : IDisposable
         var refused = await plainClient;
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("error: no answer from akka.tcp://sweep@127.0.0.1:", refused.Stderr);
+        // A client's outbound handshake fails the same way, and it says so.
+        var stranger = await intruderClient;
+        Assert.Equal(1, stranger.ExitCode);
+        Assert.Contains($"error: the client stopped before {Contact} answered: TLS handshake failed", stranger.Stderr);
         // The plain worker keeps trying to join; the coordinator turns away what is no TLS record.
         for (var i = 0; i < 600 && !plain.Lines.Any(l => l.Contains("Couldn't join seed nodes")); i++) await Task.Delay(200);
         Assert.Contains(plain.Lines, l => l.Contains("Couldn't join seed nodes"));

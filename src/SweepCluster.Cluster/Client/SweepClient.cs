@@ -63,8 +63,16 @@ public sealed class SweepClient : IAsyncDisposable
         var host = builder.Build();
         await host.StartAsync(cancellation);
         var client = host.Services.GetRequiredService<IRequiredActor<ClusterClientKey>>().ActorRef;
+        var system = host.Services.GetRequiredService<ActorSystem>();
         return new SweepClient(
-            (message, timeout) => client.Ask<object>(new ClusterClient.Send(ClientGateway.Path, message), timeout),
+            async (message, timeout) =>
+            {
+                var ask = client.Ask<object>(new ClusterClient.Send(ClientGateway.Path, message), timeout);
+                // Akka.Remote stops the client's actor system when a TLS handshake it starts fails
+                // (the node's certificate is not trusted, or the node runs no TLS): say so at once.
+                if (await Task.WhenAny(ask, system.WhenTerminated) == ask) return await ask;
+                throw new ClientStoppedException($"the client stopped before {address} answered: {CoordinatedShutdown.Get(system).ShutdownReason}");
+            },
             async () =>
             {
                 await host.StopAsync();
@@ -83,3 +91,6 @@ public sealed class SweepClient : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dispose();
 }
+
+/// <summary>The client's actor system stopped while a question was out, for the reason the message gives.</summary>
+public sealed class ClientStoppedException(string message) : Exception(message);
