@@ -74,6 +74,9 @@ public sealed class NodeProcess : IDisposable
 
     public Task WaitForExit(TimeSpan timeout) => _process.WaitForExitAsync(new CancellationTokenSource(timeout).Token);
 
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>SIGKILL: the process dies at once, as on a preempted machine.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

@@ -16,10 +16,14 @@ public static class Sweep
     public static async Task<Output> Run(params string[] args) => await RunIn(null, args);
 
     /// <summary>Runs sweep with <paramref name="workingDirectory"/> as its current folder.</summary>
-    public static async Task<Output> RunIn(string? workingDirectory, params string[] args)
+    public static Task<Output> RunIn(string? workingDirectory, params string[] args) => RunWith(workingDirectory, null, args);
+
+    /// <summary>Runs sweep with these environment variables added to the test's, such as SWEEP_TLS_* settings.</summary>
+    public static async Task<Output> RunWith(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         start.ArgumentList.Add(ProgramPath);
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;

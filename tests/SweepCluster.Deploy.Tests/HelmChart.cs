@@ -125,6 +125,25 @@ public static partial class HelmChart
         return blocks;
     }
 
+    /// <summary>
+    /// The text split at its blocks <c>{{ if CONDITION }} ... {{ end }}</c>: the text without them,
+    /// and what they hold (nested blocks and all), as rendered with the condition false and true.
+    /// </summary>
+    public static (string Without, string Inside) SplitAt(string text, string condition)
+    {
+        var without = new StringBuilder();
+        var inside = new StringBuilder();
+        var at = 0;
+        foreach (var block in Blocks(text).Where(b => b.Open.Text == "if " + condition).OrderBy(b => b.Open.Start))
+        {
+            if (block.Open.Start < at) continue;
+            without.Append(text, at, block.Open.Start - at);
+            inside.Append(text, block.Open.End, block.End.Start - block.Open.End).Append('\n');
+            at = block.End.End;
+        }
+        return (without.Append(text, at, text.Length - at).ToString(), inside.ToString());
+    }
+
     /// <summary>The helpers: each define's name and body.</summary>
     public static IReadOnlyDictionary<string, string> Defines()
     {

@@ -56,6 +56,12 @@ public sealed class HelmChartTests
     [InlineData("unknown", "{}")]
     // An external database needs its host and a Secret with its credentials.
     [InlineData("postgresql.internal", "false")]
+    // TLS needs its Secret; a key must name a file of it.
+    [InlineData("tls.enabled", "true")]
+    [InlineData("tls.certificate", "\"\"")]
+    [InlineData("tls.key", "../tls.key")]
+    // Accepting any certificate while trusting only a CA is a contradiction.
+    [InlineData("tls.suppressValidation", "true")]
     public void The_schema_rejects_a_wrong_type_an_unknown_key_or_an_impossible_value(string path, string yaml)
     {
         var values = WithValue(path, yaml);
@@ -69,6 +75,20 @@ public sealed class HelmChartTests
         values["postgresql"]!["external"]!["host"] = "db.example.com";
         values["postgresql"]!["auth"]!["existingSecret"] = "sweep-db";
         var results = Validate(values);
+        Assert.True(results.IsValid, Errors(results));
+    }
+
+    [Fact]
+    public void The_schema_accepts_tls_from_a_kubernetes_io_tls_secret_or_a_pfx_with_its_password_file()
+    {
+        var values = WithValue("tls.enabled", "true");
+        values["tls"]!["secretName"] = "sweepcluster-tls";
+        var results = Validate(values);
+        Assert.True(results.IsValid, Errors(results));
+        values["tls"]!["certificate"] = "tls.pfx";
+        values["tls"]!["key"] = "";
+        values["tls"]!["passwordFile"] = "password";
+        results = Validate(values);
         Assert.True(results.IsValid, Errors(results));
     }
 
@@ -211,13 +231,16 @@ public sealed class HelmChartTests
         return text.Contains("{{", StringComparison.Ordinal) ? null : ((YamlScalarNode)HelmChart.ParseYaml("v: " + text).Children[new YamlScalarNode("v")]).Value;
     }
 
+    /// <summary>What tls.enabled adds to a template: off by default, like k8s/ without k8s/tls/.</summary>
+    const string TlsEnabled = ".Values.tls.enabled";
+
     [Fact]
     public void Node_workloads_set_the_variables_k8s_sets_with_its_values_and_only_ones_NodeSettings_reads()
     {
         var unresolved = new List<string>();
         foreach (var (component, template) in NodeTemplates)
         {
-            var env = HelmChart.Env(Expanded(template));
+            var env = HelmChart.Env(HelmChart.SplitAt(Expanded(template), TlsEnabled).Without);
             NodeEnvironment.AssertValid(component, env);
             var k8s = Manifests.NodeTemplates[component].Spec.Containers[0].Env;
             Assert.Equal(k8s.Select(e => e.Name).Order(StringComparer.Ordinal), env.Select(e => e.Name).Order(StringComparer.Ordinal));
@@ -235,6 +258,38 @@ public sealed class HelmChartTests
         // the coordinator's address.
         Assert.Equal(["coordinator SWEEP_DATABASE_CONNECTION", "coordinator SWEEP_DISCOVERY_LABEL_SELECTOR", "coordinator SWEEP_PUBLIC_HOSTNAME",
             "worker SWEEP_DATABASE_CONNECTION", "worker SWEEP_DISCOVERY_LABEL_SELECTOR"], unresolved.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A value with each {{ .Values.x }} in it replaced by the default.</summary>
+    static string Rendered(string text) => Regex.Replace(text, @"\{\{\s*\.Values((?:\.\w+)+)\s*\}\}",
+        m => ((YamlScalarNode)HelmChart.Resolve(HelmChart.Values(), m.Groups[1].Value[1..])!).Value!);
+
+    [Fact]
+    public void With_tls_enabled_the_nodes_and_the_example_job_get_what_the_k8s_tls_patch_adds()
+    {
+        Assert.Equal("false", ((YamlScalarNode)HelmChart.Resolve(HelmChart.Values(), "tls.enabled")!).Value);
+        var patch = Manifests.TlsPatch.Spec.Template.Spec;
+        var patchEnv = patch.Containers.Single().Env;
+        var mount = patch.Containers.Single().VolumeMounts.Single();
+        var volume = patch.Volumes.Single();
+        foreach (var (component, template) in NodeTemplates)
+        {
+            var (without, tls) = HelmChart.SplitAt(Expanded(template), TlsEnabled);
+            var env = HelmChart.Env(tls);
+            NodeEnvironment.AssertValid(component, HelmChart.Env(without).Concat(env).ToList());
+            Assert.All(env, e => Assert.StartsWith("SWEEP_TLS_", e.Name));
+            // A password is passed as a file of the Secret, never in the environment.
+            Assert.DoesNotContain(env, e => e.Name == "SWEEP_TLS_PASSWORD");
+            // With the defaults (a kubernetes.io/tls Secret), the same files as the patch.
+            foreach (var e in patchEnv) Assert.Equal(e.Value, Rendered(env.Single(x => x.Name == e.Name).Value!));
+            Assert.All(env.Where(e => e.Value!.StartsWith('/')), e => Assert.StartsWith(mount.MountPath + "/", e.Value));
+            Assert.Matches($@"- name: {mount.Name}\s*mountPath: {Regex.Escape(mount.MountPath)}\s*readOnly: true", tls);
+            Assert.Matches($@"- name: {volume.Name}\s*secret:\s*secretName: .*\.Values\.tls\.secretName.*\s*(#.*\s*)?defaultMode: {volume.Secret.DefaultMode}\s", tls);
+        }
+        // The example Job's client presents the same certificate from the same mount.
+        var job = HelmChart.Template("submit-job.yaml");
+        foreach (var helper in new[] { "sweepcluster.tlsEnv", "sweepcluster.tlsVolumeMount", "sweepcluster.tlsVolume" })
+            Assert.Contains($"include \"{helper}\" .", job);
     }
 
     [Fact]
@@ -363,13 +418,16 @@ public sealed class HelmChartTests
         Assert.Matches(@"configMap:\s*name: \{\{ include ""sweepcluster.fullname"" \. \}\}-example", job);
         Assert.Contains("name: {{ include \"sweepcluster.fullname\" . }}-example", HelmChart.Template("example-configmap.yaml"));
         // The address names the coordinator StatefulSet's first pod through the headless Service.
-        Assert.Contains("\"akka.tcp://sweep@%s-coordinator-0.%s.%s.svc.%s:%v\" $fullname $fullname .Release.Namespace .Values.clusterDomain .Values.cluster.remotingPort",
+        // With TLS, Akka.Remote's addresses (and so the client's contact point) are akka.ssl.tcp.
+        Assert.Contains("\"%s://sweep@%s-coordinator-0.%s.%s.svc.%s:%v\" $protocol $fullname $fullname .Release.Namespace .Values.clusterDomain .Values.cluster.remotingPort",
+            HelmChart.Defines()["sweepcluster.coordinatorAddress"]);
+        Assert.Contains($"$protocol := ternary \"{RemoteTls.Protocol}\" \"{RemoteTls.PlainProtocol}\" .Values.tls.enabled",
             HelmChart.Defines()["sweepcluster.coordinatorAddress"]);
         var coordinator = HelmChart.Template("coordinator-statefulset.yaml");
         Assert.Contains("  name: {{ include \"sweepcluster.fullname\" . }}-coordinator\n", coordinator);
         Assert.Contains("  serviceName: {{ include \"sweepcluster.fullname\" . }}\n", coordinator);
         Assert.Contains("  name: {{ include \"sweepcluster.fullname\" . }}\n", HelmChart.Template("service.yaml"));
-        Assert.StartsWith("akka.tcp://" + SweepAkka.SystemName + "@", Regex.Match(HelmChart.Defines()["sweepcluster.coordinatorAddress"], "\"(akka[^\"]+)\"").Groups[1].Value);
+        Assert.StartsWith("%s://" + SweepAkka.SystemName + "@", Regex.Match(HelmChart.Defines()["sweepcluster.coordinatorAddress"], "\"(%s://[^\"]+)\"").Groups[1].Value);
     }
 
     [Fact]

@@ -112,14 +112,68 @@ public sealed class ManifestTests
     {
         foreach (var (component, template) in Manifests.NodeTemplates)
         {
-            var env = Manifests.Env(template).Where(e => e.Key.StartsWith("SWEEP_", StringComparison.Ordinal))
-                .ToDictionary(e => e.Key["SWEEP_".Length..], e => (string?)e.Value.Replace("$(POD_NAME)", "pod-0").Replace("$(POD_IP)", "10.0.0.7"));
-            // SWEEP_DEVICES=auto counts CUDA devices, which needs libtorch; the rest is what a pod validates at start.
-            env["DEVICES"] = "cpu";
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(env).Build();
-            var settings = NodeSettings.Load(configuration);
+            var settings = Settings(Manifests.Env(template));
             Assert.True(settings.UsesKubernetesDiscovery);
             Assert.Equal([component], settings.RoleList);
+            Assert.False(settings.UsesTls);
+        }
+    }
+
+    /// <summary>The node settings of a pod's env values, as the node reads and validates them at start.</summary>
+    static NodeSettings Settings(IEnumerable<KeyValuePair<string, string>> podEnv)
+    {
+        var env = podEnv.Where(e => e.Key.StartsWith("SWEEP_", StringComparison.Ordinal))
+            .ToDictionary(e => e.Key["SWEEP_".Length..], e => (string?)e.Value.Replace("$(POD_NAME)", "pod-0").Replace("$(POD_IP)", "10.0.0.7"));
+        // SWEEP_DEVICES=auto counts CUDA devices, which needs libtorch; the rest is what a pod validates at start.
+        env["DEVICES"] = "cpu";
+        return NodeSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(env).Build());
+    }
+
+    [Fact]
+    public void The_tls_patch_adds_only_tls_variables_NodeSettings_reads_and_a_read_only_secret_mount_to_the_node_container()
+    {
+        var patch = Manifests.TlsPatch.Spec.Template.Spec;
+        var container = patch.Containers.Single();
+        var volume = patch.Volumes.Single();
+        var mount = container.VolumeMounts.Single();
+        Assert.Equal(volume.Name, mount.Name);
+        Assert.True(mount.ReadOnlyProperty);
+        Assert.False(string.IsNullOrEmpty(volume.Secret.SecretName));
+        Assert.All(container.Env, e => Assert.StartsWith("SWEEP_TLS_", e.Name));
+        Assert.All(container.Env, e => Assert.StartsWith(mount.MountPath + "/", e.Value));
+        foreach (var (component, template) in Manifests.NodeTemplates)
+        {
+            // A strategic merge matches the container by name and adds env entries, mounts and volumes by theirs.
+            var target = template.Spec.Containers.Single();
+            Assert.Equal(target.Name, container.Name);
+            Assert.DoesNotContain(template.Spec.Volumes, v => v.Name == volume.Name);
+            Assert.DoesNotContain(target.VolumeMounts, m => m.Name == mount.Name || m.MountPath == mount.MountPath);
+            NodeEnvironment.AssertValid(component, target.Env.Concat(container.Env).Select(e => new NodeEnvironment.Entry(e.Name, e.Value)).ToList());
+        }
+    }
+
+    [Fact]
+    public void A_patched_node_reading_a_kubernetes_io_tls_secret_s_files_passes_validation_with_tls()
+    {
+        var folder = Directory.CreateTempSubdirectory("sweep-deploy-tls-").FullName;
+        try
+        {
+            // The keys of a kubernetes.io/tls Secret with its CA, as cert-manager writes one: PEM, the key unencrypted.
+            var certificate = Cli.Tests.TestCertificate.Create(folder, "sweepcluster");
+            var secretFiles = new Dictionary<string, string> { ["tls.crt"] = certificate.Pem, ["tls.key"] = certificate.Key, ["ca.crt"] = certificate.Ca };
+            var patchEnv = Manifests.TlsPatch.Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => secretFiles[Path.GetFileName(e.Value)]);
+            foreach (var (component, template) in Manifests.NodeTemplates)
+            {
+                var settings = Settings(Manifests.Env(template).Concat(patchEnv));
+                Assert.True(settings.UsesTls, component);
+                using var tls = settings.Tls()!;
+                Assert.Equal("CN=sweepcluster", tls.Certificate.Subject);
+                Assert.NotNull(tls.Trusted);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 

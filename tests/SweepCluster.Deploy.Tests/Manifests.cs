@@ -30,6 +30,12 @@ public static class Manifests
         ["worker"] = Worker.Spec.Template,
     };
 
+    /// <summary>k8s/tls/: the optional strategic-merge patch that turns TLS on in both node workloads.</summary>
+    public static readonly string TlsPatchFile = Path.Combine(Folder, "tls", "node-tls-patch.yaml");
+
+    /// <summary>The TLS patch, parsed strictly as the workload it patches (a patch is a partial object).</summary>
+    public static V1StatefulSet TlsPatch => KubernetesYaml.Deserialize<V1StatefulSet>(File.ReadAllText(TlsPatchFile), strict: true);
+
     /// <summary>Plain env values of a pod's first container (not the ones from valueFrom).</summary>
     public static IReadOnlyDictionary<string, string> Env(V1PodTemplateSpec template) => template.Spec.Containers[0].Env
         .Where(e => e.Value is not null)

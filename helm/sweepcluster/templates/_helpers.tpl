@@ -87,11 +87,12 @@ sweepcluster/member: "true"
 
 {{/*
 The remoting address of the first coordinator, through the headless Service: what clients give
-as --cluster (ClusterClient's first contact).
+as --cluster (ClusterClient's first contact). With TLS, Akka.Remote's addresses are akka.ssl.tcp.
 */}}
 {{- define "sweepcluster.coordinatorAddress" -}}
 {{- $fullname := include "sweepcluster.fullname" . }}
-{{- printf "akka.tcp://sweep@%s-coordinator-0.%s.%s.svc.%s:%v" $fullname $fullname .Release.Namespace .Values.clusterDomain .Values.cluster.remotingPort }}
+{{- $protocol := ternary "akka.ssl.tcp" "akka.tcp" .Values.tls.enabled }}
+{{- printf "%s://sweep@%s-coordinator-0.%s.%s.svc.%s:%v" $protocol $fullname $fullname .Release.Namespace .Values.clusterDomain .Values.cluster.remotingPort }}
 {{- end }}
 
 {{/*
@@ -175,6 +176,50 @@ above the reference.
   value: {{ include "sweepcluster.databaseConnection" . | quote }}
 - name: SWEEP_CACHE_DIRECTORY
   value: /tmp/sweepcluster-cache
+{{- if .Values.tls.enabled }}
+{{ include "sweepcluster.tlsEnv" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+SWEEP_TLS_* for nodes and clients alike, with tls.enabled: the files of the Secret that
+sweepcluster.tlsVolume mounts. A password is passed only as a file, never in the environment.
+*/}}
+{{- define "sweepcluster.tlsEnv" -}}
+- name: SWEEP_TLS_CERTIFICATE
+  value: /etc/sweepcluster/tls/{{ .Values.tls.certificate }}
+{{- if .Values.tls.key }}
+- name: SWEEP_TLS_KEY
+  value: /etc/sweepcluster/tls/{{ .Values.tls.key }}
+{{- end }}
+{{- if .Values.tls.passwordFile }}
+- name: SWEEP_TLS_PASSWORD_FILE
+  value: /etc/sweepcluster/tls/{{ .Values.tls.passwordFile }}
+{{- end }}
+{{- if .Values.tls.ca }}
+- name: SWEEP_TLS_CA
+  value: /etc/sweepcluster/tls/{{ .Values.tls.ca }}
+{{- end }}
+{{- if .Values.tls.suppressValidation }}
+- name: SWEEP_TLS_SUPPRESS_VALIDATION
+  value: "true"
+{{- end }}
+{{- end }}
+
+{{/* The TLS Secret's volume, with tls.enabled. */}}
+{{- define "sweepcluster.tlsVolume" -}}
+- name: tls
+  secret:
+    secretName: {{ required "tls.secretName: the Secret with the certificate, with tls.enabled=true" .Values.tls.secretName }}
+    # 0440 (octal): readable by the pod's fsGroup, the group of the non-root user.
+    defaultMode: 288
+{{- end }}
+
+{{/* Where the nodes and the example Job find the TLS Secret's files, with tls.enabled. */}}
+{{- define "sweepcluster.tlsVolumeMount" -}}
+- name: tls
+  mountPath: /etc/sweepcluster/tls
+  readOnly: true
 {{- end }}
 
 {{/*
@@ -187,6 +232,9 @@ terminationGracePeriodSeconds: {{ .Values.cluster.terminationGracePeriodSeconds 
 {{ include "sweepcluster.imagePodSpec" . }}
 volumes:
   {{- include "sweepcluster.tmpVolume" . | nindent 2 }}
+  {{- if .Values.tls.enabled }}
+  {{- include "sweepcluster.tlsVolume" . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{/*
@@ -220,6 +268,9 @@ securityContext:
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+  {{- if .Values.tls.enabled }}
+  {{- include "sweepcluster.tlsVolumeMount" . | nindent 2 }}
+  {{- end }}
 {{- end }}
 
 {{/* The pod settings of every pod that runs the sweep image, nodes and clients: pull secrets, non-root. */}}

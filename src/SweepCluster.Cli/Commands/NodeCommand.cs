@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Akka.Actor;
 using Microsoft.Extensions.Configuration;
 using SweepCluster.Cluster.Coordinator;
 using SweepCluster.Cluster.Hosting;
@@ -45,7 +46,15 @@ public static class NodeCommand
                 context.Cancel = true;
                 stop.TrySetResult();
             });
-            await Task.WhenAny(stop.Task, node.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }));
+            var first = await Task.WhenAny(stop.Task, node.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }));
+            if (first == node.WhenTerminated)
+            {
+                // Stopped by the cluster, not asked to: downed, or Akka.Remote refused a peer's TLS
+                // certificate on a connection this node made. Akka gives each reason its exit code.
+                var reason = CoordinatedShutdown.Get(node.System).ShutdownReason;
+                Console.WriteLine($"node {node.Address} stopped: {reason}");
+                return reason?.ExitCode ?? 1;
+            }
             Console.WriteLine($"node {node.Address} leaving the cluster");
             return 0;
         });

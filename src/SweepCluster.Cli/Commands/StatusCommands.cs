@@ -28,12 +28,11 @@ public static class StatusCommands
 
     static Command List()
     {
-        var cluster = ClusterConnection.ClusterOption();
-        var hostname = ClusterConnection.ClientHostnameOption();
-        var command = new Command("list", "List the sweeps and their state") { cluster, hostname };
-        command.SetAction(async (parse, cancellation) =>
+        var connection = new ClusterConnection();
+        var command = new Command("list", "List the sweeps and their state");
+        connection.AddTo(command);
+        command.SetAction((parse, cancellation) => connection.RunAsync(parse, cancellation, async client =>
         {
-            await using var client = await ClusterConnection.ConnectAsync(parse, cluster, hostname, cancellation);
             var list = await client.AskAsync<SweepList>(ListSweeps.Instance);
             var table = new Table().Border(TableBorder.Rounded).AddColumns("sweep", "state", "trials", "completed", "failed", "running", "submitted");
             foreach (var s in list.Sweeps)
@@ -41,19 +40,18 @@ public static class StatusCommands
                     s.Failed.ToString(), s.Running.ToString(), s.SubmittedAt.ToString("u"));
             AnsiConsole.Write(table);
             return 0;
-        });
+        }));
         return command;
     }
 
     static Command WithSweep(string name, string description, Func<Cluster.Client.SweepClient, string, CancellationToken, Task> act)
     {
         var sweep = new Argument<string>("sweep") { Description = "Sweep id, as `sweep list` shows it" };
-        var cluster = ClusterConnection.ClusterOption();
-        var hostname = ClusterConnection.ClientHostnameOption();
-        var command = new Command(name, description) { sweep, cluster, hostname };
-        command.SetAction(async (parse, cancellation) =>
+        var connection = new ClusterConnection();
+        var command = new Command(name, description) { sweep };
+        connection.AddTo(command);
+        command.SetAction((parse, cancellation) => connection.RunAsync(parse, cancellation, async client =>
         {
-            await using var client = await ClusterConnection.ConnectAsync(parse, cluster, hostname, cancellation);
             try
             {
                 await act(client, parse.GetValue(sweep)!, cancellation);
@@ -64,7 +62,7 @@ public static class StatusCommands
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 2;
             }
-        });
+        }));
         return command;
     }
 }

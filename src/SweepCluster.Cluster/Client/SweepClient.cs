@@ -35,15 +35,21 @@ public sealed class SweepClient : IAsyncDisposable
     public static SweepClient Local(SweepNode node) =>
         new((message, timeout) => node.Coordinator.Ask<object>(message, timeout), () => ValueTask.CompletedTask);
 
-    /// <param name="contactPoint">A cluster node, akka.tcp://sweep@host:port.</param>
+    /// <param name="contactPoint">A cluster node, akka.tcp://sweep@host:port (akka.ssl.tcp:// with TLS).</param>
     /// <param name="hostname">
     /// The interface this client listens on for replies; it must be reachable from the cluster.
     /// Defaults to loopback for a loopback contact point, else this machine's host name.
     /// </param>
-    public static async Task<SweepClient> ConnectAsync(string contactPoint, string? hostname = null, CancellationToken cancellation = default)
+    /// <param name="tls">TLS as the cluster's nodes run it; null for a cluster on plain TCP.</param>
+    public static async Task<SweepClient> ConnectAsync(string contactPoint, string? hostname = null, RemoteTls? tls = null, CancellationToken cancellation = default)
     {
+        var protocol = RemoteTls.ProtocolOf(tls);
         if (!ActorPath.TryParseAddress(contactPoint, out var address) || address.Host is null || address.Port is null)
-            throw new ArgumentException($"--cluster '{contactPoint}' is not an address like akka.tcp://sweep@host:4053");
+            throw new ArgumentException($"--cluster '{contactPoint}' is not an address like {protocol}://sweep@host:4053");
+        if (address.Protocol != protocol)
+            throw new ArgumentException($"--cluster '{contactPoint}': " + (tls is null
+                ? $"this client has no TLS settings (SWEEP_TLS_CERTIFICATE is unset), so the address is {protocol}://sweep@host:port"
+                : $"this client runs TLS (SWEEP_TLS_CERTIFICATE is set), so the address is {protocol}://sweep@host:port"));
         var loopback = address.Host is "localhost" || (IPAddress.TryParse(address.Host, out var ip) && IPAddress.IsLoopback(ip));
         hostname ??= loopback ? "127.0.0.1" : Dns.GetHostName();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -51,14 +57,22 @@ public sealed class SweepClient : IAsyncDisposable
         builder.Services.AddAkka(SweepAkka.SystemName + "-client", (akka, _) => akka
             // The client's own remoting chatter (connections closing at exit) would only clutter the console.
             .AddHocon("akka.loglevel = ERROR", HoconAddMode.Prepend)
-            .WithRemoting(hostname, 0)
+            .WithRemoting(tls is null ? new RemoteOptions { HostName = hostname, Port = 0 } : tls.ApplyTo(new RemoteOptions { HostName = hostname, Port = 0 }))
             .ConfigureSerialization()
             .WithClusterClient<ClusterClientKey>([ActorPath.Parse($"{address}/system/receptionist")]));
         var host = builder.Build();
         await host.StartAsync(cancellation);
         var client = host.Services.GetRequiredService<IRequiredActor<ClusterClientKey>>().ActorRef;
+        var system = host.Services.GetRequiredService<ActorSystem>();
         return new SweepClient(
-            (message, timeout) => client.Ask<object>(new ClusterClient.Send(ClientGateway.Path, message), timeout),
+            async (message, timeout) =>
+            {
+                var ask = client.Ask<object>(new ClusterClient.Send(ClientGateway.Path, message), timeout);
+                // Akka.Remote stops the client's actor system when a TLS handshake it starts fails
+                // (the node's certificate is not trusted, or the node runs no TLS): say so at once.
+                if (await Task.WhenAny(ask, system.WhenTerminated) == ask) return await ask;
+                throw new ClientStoppedException($"the client stopped before {address} answered: {CoordinatedShutdown.Get(system).ShutdownReason}");
+            },
             async () =>
             {
                 await host.StopAsync();
@@ -77,3 +91,6 @@ public sealed class SweepClient : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dispose();
 }
+
+/// <summary>The client's actor system stopped while a question was out, for the reason the message gives.</summary>
+public sealed class ClientStoppedException(string message) : Exception(message);

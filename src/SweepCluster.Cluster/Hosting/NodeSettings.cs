@@ -27,7 +27,7 @@ public sealed record NodeSettings
     public int Port { get; init; } = 4053;
     /// <summary>Address other nodes use to reach this one (a pod IP); defaults to <see cref="Hostname"/>.</summary>
     public string? PublicHostname { get; init; }
-    /// <summary>Comma-separated akka.tcp://sweep@host:port addresses; empty means join yourself.</summary>
+    /// <summary>Comma-separated akka.tcp://sweep@host:port addresses (akka.ssl.tcp:// with TLS); empty means join yourself.</summary>
     public string SeedNodes { get; init; } = "";
     /// <summary>sqlite or postgresql.</summary>
     public string DatabaseProvider { get; init; } = "sqlite";
@@ -67,13 +67,34 @@ public sealed record NodeSettings
     public int ManagementPort { get; init; } = 8558;
     /// <summary>HTTP port of /alive and /ready on every interface; 0 (the default) serves no health endpoint.</summary>
     public int HealthPort { get; init; }
+    /// <summary>
+    /// TLS for remoting (docs/cluster.md#tls): a PKCS#12 file (.pfx), or a PEM certificate whose key
+    /// is in <see cref="TlsKey"/> or the same file. Empty (the default): plain TCP.
+    /// </summary>
+    public string TlsCertificate { get; init; } = "";
+    /// <summary>The PEM private key of a PEM <see cref="TlsCertificate"/>.</summary>
+    public string TlsKey { get; init; } = "";
+    /// <summary>Password of the .pfx or of an encrypted PEM key; <see cref="TlsPasswordFile"/> keeps it out of the environment.</summary>
+    public string TlsPassword { get; init; } = "";
+    /// <summary>A file holding that password, such as a key of a mounted Kubernetes Secret.</summary>
+    public string TlsPasswordFile { get; init; } = "";
+    /// <summary>PEM (or DER) CA certificates a peer's certificate must chain to; empty: the system's trusted CAs.</summary>
+    public string TlsCa { get; init; } = "";
+    /// <summary>Accept any peer certificate: encryption without knowing who the peer is. Off unless set.</summary>
+    public bool TlsSuppressValidation { get; init; }
 
     /// <summary>
     /// Reads every setting from configuration: the environment variable <c>SWEEP_SEED_NODES</c>
     /// (added with prefix <c>SWEEP_</c>, so the key is <c>SEED_NODES</c>) wins over
     /// <c>Sweep:SeedNodes</c> from appsettings.json; unset settings keep their defaults.
     /// </summary>
-    public static NodeSettings Load(IConfiguration configuration)
+    public static NodeSettings Load(IConfiguration configuration) => Bind(configuration).Validate();
+
+    /// <summary>
+    /// The settings as <see cref="Load"/> reads them, not validated: the client takes its SWEEP_TLS_
+    /// settings from here, so a client and a node read the same variables the same way.
+    /// </summary>
+    public static NodeSettings Bind(IConfiguration configuration)
     {
         object settings = new NodeSettings();
         var errors = new List<string>();
@@ -93,7 +114,7 @@ public sealed record NodeSettings
             }
         }
         if (errors.Count > 0) throw new ArgumentException("invalid node settings:\n  " + string.Join("\n  ", errors));
-        return ((NodeSettings)settings).Validate();
+        return (NodeSettings)settings;
     }
 
     /// <summary>The database of the journal, snapshots and results; a bare SQLite path is made absolute.</summary>
@@ -107,6 +128,23 @@ public sealed record NodeSettings
     public bool IsCoordinator => RoleList.Contains(CoordinatorRole);
     public bool IsWorker => RoleList.Contains(WorkerRole);
     public bool UsesKubernetesDiscovery => Discovery == KubernetesDiscovery;
+    public bool UsesTls => !string.IsNullOrEmpty(TlsCertificate);
+
+    /// <summary>The certificate and validation TLS runs with, loaded from their files; null without TLS.</summary>
+    /// <exception cref="ArgumentException">A file is missing or unreadable, or the password does not open it.</exception>
+    public RemoteTls? Tls()
+    {
+        if (UsesTls) return RemoteTls.Load(TlsCertificate, TlsKey, TlsPassword, TlsPasswordFile, TlsCa, TlsSuppressValidation);
+        // The other settings mean nothing without a certificate: a node given them believes it runs TLS.
+        var without = new[] { ("SWEEP_TLS_KEY", TlsKey), ("SWEEP_TLS_PASSWORD", TlsPassword), ("SWEEP_TLS_PASSWORD_FILE", TlsPasswordFile), ("SWEEP_TLS_CA", TlsCa) }
+            .Where(s => !string.IsNullOrEmpty(s.Item2)).Select(s => s.Item1)
+            .Concat(TlsSuppressValidation ? ["SWEEP_TLS_SUPPRESS_VALIDATION"] : []).ToList();
+        return without.Count == 0 ? null
+            : throw new ArgumentException($"{string.Join(", ", without)}: set without SWEEP_TLS_CERTIFICATE, which turns TLS on");
+    }
+
+    /// <summary>akka.ssl.tcp with TLS, akka.tcp without: the protocol of this node's and its seeds' addresses.</summary>
+    public string Protocol => UsesTls ? RemoteTls.Protocol : RemoteTls.PlainProtocol;
 
     public DataRoots DataRootList() => string.IsNullOrWhiteSpace(DataRoots) ? Training.Data.DataRoots.Default() : Training.Data.DataRoots.Parse(DataRoots);
 
@@ -129,8 +167,9 @@ public sealed record NodeSettings
         if (Port is < 0 or > 65535) errors.Add($"SWEEP_PORT: {Port} is outside 0..65535");
         if (string.IsNullOrWhiteSpace(Hostname)) errors.Add("SWEEP_HOSTNAME: must not be empty");
         foreach (var seed in SeedNodeList)
-            if (!seed.StartsWith("akka.tcp://sweep@", StringComparison.Ordinal))
-                errors.Add($"SWEEP_SEED_NODES: '{seed}' must look like akka.tcp://sweep@host:port");
+            if (!seed.StartsWith($"{Protocol}://sweep@", StringComparison.Ordinal))
+                errors.Add($"SWEEP_SEED_NODES: '{seed}' must look like {Protocol}://sweep@host:port" +
+                    (UsesTls ? " (TLS is on: SWEEP_TLS_CERTIFICATE is set)" : ""));
         if (Discovery is not (StaticDiscovery or KubernetesDiscovery))
             errors.Add($"SWEEP_DISCOVERY: '{Discovery}' must be static or kubernetes");
         if (UsesKubernetesDiscovery)
@@ -172,6 +211,14 @@ public sealed record NodeSettings
         catch (ArgumentException e)
         {
             errors.Add($"SWEEP_DEVICES: {e.Message}");
+        }
+        try
+        {
+            using var _ = Tls();
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add(e.Message);
         }
         if (errors.Count > 0) throw new ArgumentException("invalid node settings:\n  " + string.Join("\n  ", errors));
         return this;

@@ -6,6 +6,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Tools.Client;
 using Akka.Discovery.KubernetesApi;
+using Akka.Event;
 using Akka.Hosting;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
@@ -34,18 +35,27 @@ public static class SweepAkka
     public const string HealthPortName = "health";
 
     /// <summary>
-    /// Remoting on the configured interface and the cluster with its downing; the cluster is found
-    /// through static seed nodes (or joining itself), or through Kubernetes cluster bootstrap.
+    /// Remoting on the configured interface, over TLS when the settings name a certificate, and the
+    /// cluster with its downing; the cluster is found through static seed nodes (or joining itself),
+    /// or through Kubernetes cluster bootstrap.
     /// </summary>
     public static AkkaConfigurationBuilder ConfigureNetwork(this AkkaConfigurationBuilder builder, NodeSettings settings)
     {
+        var remoting = new RemoteOptions
+        {
+            HostName = settings.Hostname,
+            Port = settings.Port,
+            PublicHostName = settings.PublicHostname ?? settings.Hostname,
+        };
+        // Loaded for the lifetime of the actor system, which keeps using the certificate.
+        var tls = settings.Tls();
+        if (tls is not null)
+        {
+            tls.ApplyTo(remoting);
+            builder.AddStartup((system, _) => system.Log.Info(tls.Describe()));
+        }
         builder
-            .WithRemoting(new RemoteOptions
-            {
-                HostName = settings.Hostname,
-                Port = settings.Port,
-                PublicHostName = settings.PublicHostname ?? settings.Hostname,
-            })
+            .WithRemoting(remoting)
             .WithClustering(new ClusterOptions
             {
                 Roles = settings.RoleList.ToArray(),
