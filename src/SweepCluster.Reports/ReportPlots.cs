@@ -16,6 +16,13 @@ public static class ReportPlots
     public const int Height = 500;
 
     /// <summary>
+    /// Whether Skia finds a font with glyphs. SkiaSharp's Linux library reads the system's font
+    /// folders; with none installed (slim container images) it falls back to an empty typeface and
+    /// figures still render, but without a single letter.
+    /// </summary>
+    public static bool FontsAvailable => SkiaSharp.SKTypeface.Default.GlyphCount > 0;
+
+    /// <summary>
     /// The metric against the noise fraction: one line per noisy series (its cells along p) with a
     /// band of the t-intervals, and each arm without noise as a dashed horizontal line with its band
     /// across the same range.

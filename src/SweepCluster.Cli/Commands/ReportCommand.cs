@@ -39,6 +39,8 @@ public static class ReportCommand
             }
             if (await read.ReadAsync(parse, cancellation) is not { } stored)
                 return 2;
+            if (!ReportPlots.FontsAvailable)
+                Console.Error.WriteLine("warning: no fonts installed, so the figures will have no text (on Debian or Ubuntu: apt-get install fonts-dejavu-core)");
             var options = new ReportOptions { Metric = stored.Metric, Margin = equivalence, Bootstrap = stored.Bootstrap, TargetHalfWidth = halfWidth };
             var files = await SweepReport.WriteAsync(stored.Sweep, options, parse.GetValue(output)!, cancellation);
             AnsiConsole.MarkupLine($"sweep [bold]{Markup.Escape(stored.Sweep.SweepId)}[/]: {stored.Sweep.Trials.Count} trials of {stored.Sweep.ListedTrials} reported " +
