@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Spectre.Console;
 using SweepCluster.Reports;
 using SweepCluster.Storage;
@@ -16,7 +17,7 @@ public static class ReportCommand
         var target = new Option<string>("--target-half-width")
         {
             Description = "Half-width of the 95% interval the per-cell seed estimate aims at, in the metric's units",
-            DefaultValueFactory = _ => "0.002",
+            DefaultValueFactory = _ => new ReportOptions().TargetHalfWidth.ToString(CultureInfo.InvariantCulture),
         };
         var command = new Command("report", "Write a sweep's report (cells, comparisons in words, tables, figures) from the database");
         read.AddTo(command);
