@@ -3,6 +3,8 @@ namespace SweepCluster.Analysis;
 /// <summary>
 /// What the seeds of one cell show about a metric. Values that need data are null when there is
 /// too little: everything but <see cref="N"/> at n = 0, the spread and both intervals at n = 1.
+/// The bootstrap interval is also null when no <see cref="BootstrapOptions"/> are given, for
+/// callers that need only the cheap values (a learning curve's every epoch).
 /// </summary>
 public sealed record CellStatistics
 {
@@ -11,6 +13,9 @@ public sealed record CellStatistics
     /// <summary>The sample standard deviation (divisor n - 1).</summary>
     public double? StandardDeviation { get; init; }
     public double? Median { get; init; }
+    /// <summary>The 25% and 75% quantiles (type 7, as the median): the box of a box plot.</summary>
+    public double? LowerQuartile { get; init; }
+    public double? UpperQuartile { get; init; }
     /// <summary>The interquartile mean: see <see cref="InterquartileMean"/> for the trimming.</summary>
     public double? Iqm { get; init; }
     public double? Min { get; init; }
@@ -23,7 +28,7 @@ public sealed record CellStatistics
     /// <summary>Half the width of <see cref="TInterval"/>: the precision the adaptive seed budget aims at.</summary>
     public double? HalfWidth => TInterval?.HalfWidth;
 
-    public static CellStatistics Of(IReadOnlyList<double> values, BootstrapOptions bootstrap)
+    public static CellStatistics Of(IReadOnlyList<double> values, BootstrapOptions? bootstrap)
     {
         if (values.Count == 0)
             return new CellStatistics { N = 0 };
@@ -34,6 +39,8 @@ public sealed record CellStatistics
             N = values.Count,
             Mean = mean,
             Median = Descriptive.Quantile(sorted, 0.5),
+            LowerQuartile = Descriptive.Quantile(sorted, 0.25),
+            UpperQuartile = Descriptive.Quantile(sorted, 0.75),
             Iqm = TrimmedMean(sorted),
             Min = sorted[0],
             Max = sorted[^1],
@@ -46,7 +53,7 @@ public sealed record CellStatistics
         {
             StandardDeviation = sd,
             TInterval = new Interval(mean - halfWidth, mean + halfWidth),
-            BootstrapInterval = Bootstrap.MeanInterval(values, bootstrap),
+            BootstrapInterval = bootstrap is null ? null : Bootstrap.MeanInterval(values, bootstrap),
         };
     }
 

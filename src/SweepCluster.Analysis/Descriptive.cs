@@ -31,6 +31,9 @@ static class Descriptive
     public static double TCritical(double degreesOfFreedom) =>
         StudentT.InvCDF(0, 1, degreesOfFreedom, 1 - (1 - Interval.Level) / 2);
 
+    /// <summary>The two-sided critical value z such that P(|Z| ≤ z) = <see cref="Interval.Level"/> for a standard normal Z.</summary>
+    public static double NormalCritical() => Normal.InvCDF(0, 1, 1 - (1 - Interval.Level) / 2);
+
     /// <summary>P(T ≤ t); the lower tail is used on both sides so small p-values keep their precision.</summary>
     public static double TLowerTail(double t, double degreesOfFreedom) => StudentT.CDF(0, 1, degreesOfFreedom, t);
 

@@ -30,6 +30,8 @@ public sealed record PairedComparison
     /// <summary>The seeds present in both arms: the n of every statistic here.</summary>
     public required int SharedSeeds { get; init; }
     public double? MeanDifference { get; init; }
+    /// <summary>sd(diff), divisor n - 1: what the number of seeds for a given precision depends on (<see cref="SeedBudget.SeedsForHalfWidth"/>).</summary>
+    public double? DifferenceStandardDeviation { get; init; }
     /// <summary>The percentile bootstrap interval of the mean difference, resampling whole pairs.</summary>
     public Interval? BootstrapInterval { get; init; }
     /// <summary>mean ± t(0.975, n - 1) · sd(diff) / √n.</summary>
@@ -64,6 +66,7 @@ public sealed record PairedComparison
             Wilcoxon = SweepCluster.Analysis.Wilcoxon.SignedRank(differences),
         };
         var sd = Descriptive.StandardDeviation(differences);
+        comparison = comparison with { DifferenceStandardDeviation = sd };
         if (sd == 0)
             return comparison with { TInterval = new Interval(mean, mean) };
         var se = sd / Math.Sqrt(n);

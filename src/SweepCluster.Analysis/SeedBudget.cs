@@ -37,4 +37,25 @@ public static class SeedBudget
     public static double? HalfWidth(IReadOnlyList<double> values) => values.Count < 2
         ? null
         : Descriptive.TCritical(values.Count - 1) * Descriptive.StandardDeviation(values) / Math.Sqrt(values.Count);
+
+    /// <summary>
+    /// The fewest values (at least 2) whose 95% t-interval of the mean has a half-width of at most
+    /// <paramref name="target"/>, if they spread with this standard deviation: t(0.975, n - 1) · sd / √n ≤ target.
+    /// Null when that takes more than <paramref name="limit"/> values. A planning figure: the spread
+    /// of the next seeds is estimated from the ones already run.
+    /// </summary>
+    public static int? SeedsForHalfWidth(double standardDeviation, double target, int limit = 1_000_000)
+    {
+        if (!(standardDeviation >= 0) || !(target > 0))
+            throw new ArgumentException($"needs a standard deviation ≥ 0 and a positive target, not {standardDeviation} and {target}");
+        // The normal quantile is below every t quantile, so its n is a lower bound to count up from.
+        var z = Descriptive.NormalCritical();
+        var lowerBound = Math.Pow(z * standardDeviation / target, 2);
+        if (lowerBound > limit)
+            return null;
+        for (var n = Math.Max(2, (int)Math.Floor(lowerBound)); n <= limit; n++)
+            if (Descriptive.TCritical(n - 1) * standardDeviation / Math.Sqrt(n) <= target)
+                return n;
+        return null;
+    }
 }

@@ -2,15 +2,26 @@ namespace SweepCluster.Analysis;
 
 /// <summary>
 /// One trial's metric as the default comparisons need it. <see cref="Config"/> identifies the
-/// configuration apart from arm, noise and seed (dataset, train limit, learning rate, batch size,
-/// epochs, head, optimizer, model widths): trials that share it are comparable across arms.
+/// configuration apart from arm, noise, seed and the settings only some arms have (learning rate,
+/// batch size, fine-tuning epochs, dense width, optimizer): trials that share it are comparable
+/// across arms. <see cref="Settings"/> holds the arm's own settings (noise model, pre-training
+/// epochs, ...), which must agree with the other side's where both have them.
 /// </summary>
-public sealed record Observation(string Arm, double Noise, string Config, int Seed, double Value);
+public sealed record Observation(string Arm, double Noise, string Config, int Seed, double Value)
+{
+    public ArmSettings Settings { get; init; } = ArmSettings.None;
+}
 
-/// <summary>An arm at one noise level: the unit a comparison sets against another.</summary>
+/// <summary>An arm at one noise level with its own settings: the unit a comparison sets against another.</summary>
 public sealed record ArmLevel(string Arm, double Noise)
 {
-    public override string ToString() => Noise == 0 ? Arm : $"{Arm}@{Noise:R}";
+    public ArmSettings Settings { get; init; } = ArmSettings.None;
+
+    public override string ToString()
+    {
+        var level = Noise == 0 ? Arm : $"{Arm}@{Noise:R}";
+        return Settings.Values.Count == 0 ? level : $"{level} {Settings}";
+    }
 }
 
 /// <summary>
@@ -30,7 +41,8 @@ public static class SweepComparisons
 
     /// <summary>
     /// Within each configuration: every arm level against <see cref="Control"/>, and every
-    /// <see cref="Noisy"/> level against <see cref="True"/>, where both sides are present. The
+    /// <see cref="Noisy"/> level against <see cref="True"/>, where both sides are present and
+    /// agree on every setting both have (<see cref="ArmSettings.AgreesWith"/>). The
     /// t-test and Wilcoxon p-values are each Holm-adjusted over all comparisons that have one.
     /// Ordered by configuration, then A, then B, so a report reads the same every time.
     /// </summary>
@@ -39,7 +51,7 @@ public static class SweepComparisons
         var cells = new Dictionary<(string Config, ArmLevel Level), Dictionary<int, double>>();
         foreach (var o in observations)
         {
-            var key = (o.Config, new ArmLevel(o.Arm, o.Noise));
+            var key = (o.Config, new ArmLevel(o.Arm, o.Noise) { Settings = o.Settings });
             if (!cells.TryGetValue(key, out var seeds))
                 cells[key] = seeds = [];
             if (!seeds.TryAdd(o.Seed, o.Value))
@@ -50,11 +62,11 @@ public static class SweepComparisons
         foreach (var config in cells.Keys.Select(k => k.Config).Distinct().Order(StringComparer.Ordinal))
         {
             var levels = cells.Keys.Where(k => k.Config == config).Select(k => k.Level)
-                .OrderBy(l => l.Arm, StringComparer.Ordinal).ThenBy(l => l.Noise).ToList();
+                .OrderBy(l => l.Arm, StringComparer.Ordinal).ThenBy(l => l.Noise).ThenBy(l => l.Settings.ToString(), StringComparer.Ordinal).ToList();
             foreach (var level in levels)
             {
-                foreach (var baseline in Baselines(level))
-                    if (cells.ContainsKey((config, baseline)))
+                foreach (var baseline in levels)
+                    if (IsBaseline(level, baseline) && level.Settings.AgreesWith(baseline.Settings))
                         pairs.Add((config, level, baseline));
             }
         }
@@ -65,13 +77,9 @@ public static class SweepComparisons
         return compared.Select((c, i) => new ComparisonResult(c.Config, c.A, c.B, c.Paired, holmT[i], holmW[i])).ToList();
     }
 
-    static IEnumerable<ArmLevel> Baselines(ArmLevel level)
-    {
-        if (level.Arm != Control)
-            yield return new ArmLevel(Control, 0);
-        if (level.Arm == Noisy)
-            yield return new ArmLevel(True, 0);
-    }
+    /// <summary>Whether <paramref name="level"/> is measured against <paramref name="baseline"/>: the control for every other arm, true labels for noisy ones.</summary>
+    static bool IsBaseline(ArmLevel level, ArmLevel baseline) =>
+        (baseline.Arm == Control && level.Arm != Control) || (baseline.Arm == True && level.Arm == Noisy);
 
     /// <summary>Holm over the p-values that exist; a comparison without one (too few seeds) is not part of the family.</summary>
     static double?[] AdjustPresent(IReadOnlyList<double?> pValues)

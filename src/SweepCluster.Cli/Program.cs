@@ -12,6 +12,7 @@ var root = new RootCommand("SweepCluster: sweeps of the arbitrary-label experime
     TrialCommand.Create(),
     SubmitCommand.Create(),
     ResultsCommand.Create(),
+    ReportCommand.Create(),
     NodeCommand.Create(),
     BenchCommand.Create(),
 };

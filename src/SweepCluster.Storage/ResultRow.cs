@@ -107,6 +107,9 @@ public sealed record ResultRow
 
     /// <summary>The same spelling as <see cref="TrialJson"/>'s enum converter, so columns match the JSON.</summary>
     static string KebabCase<T>(T value) where T : struct, Enum => JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+
+    /// <summary>Every value of <typeparamref name="T"/> as its column holds it.</summary>
+    internal static IReadOnlyList<string> Names<T>() where T : struct, Enum => Enum.GetValues<T>().Select(KebabCase).ToList();
 }
 
 /// <summary>Which sweep contains which trial; one trial can belong to several sweeps.</summary>

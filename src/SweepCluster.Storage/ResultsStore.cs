@@ -147,11 +147,17 @@ public sealed class ResultsStore(DatabaseSettings settings)
     }
 
     /// <summary>How many of a sweep's trials have a stored result.</summary>
-    public async Task<long> CountBySweepAsync(string sweepId, CancellationToken cancellation = default)
+    public Task<long> CountBySweepAsync(string sweepId, CancellationToken cancellation = default) =>
+        CountAsync("SELECT COUNT(*) FROM sweep_trials s JOIN trial_results r ON r.trial_id = s.trial_id WHERE s.sweep_id = @p0", sweepId, cancellation);
+
+    /// <summary>How many trials the sweep lists, with a result or not: 0 for a sweep id the database does not know.</summary>
+    public Task<long> CountSweepTrialsAsync(string sweepId, CancellationToken cancellation = default) =>
+        CountAsync("SELECT COUNT(*) FROM sweep_trials WHERE sweep_id = @p0", sweepId, cancellation);
+
+    async Task<long> CountAsync(string sql, string sweepId, CancellationToken cancellation)
     {
         await using var connection = await OpenAsync(cancellation);
-        await using var command = Prepare(connection, null,
-            "SELECT COUNT(*) FROM sweep_trials s JOIN trial_results r ON r.trial_id = s.trial_id WHERE s.sweep_id = @p0", 1);
+        await using var command = Prepare(connection, null, sql, 1);
         command.Parameters[0].Value = sweepId;
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellation), CultureInfo.InvariantCulture);
     }

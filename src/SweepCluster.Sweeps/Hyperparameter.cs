@@ -42,6 +42,9 @@ public abstract class Hyperparameter
     /// </summary>
     public bool AppliesTo(Arm arm) => _appliesTo(arm);
 
+    /// <summary>Whether every arm uses this field, so trials of different arms can share its value (and be paired on it).</summary>
+    public bool AppliesToEveryArm => Enum.GetValues<Arm>().All(_appliesTo);
+
     /// <summary>This field's value in <paramref name="config"/>, as labels and messages show it.</summary>
     public abstract string Describe(TrialConfig config);
 

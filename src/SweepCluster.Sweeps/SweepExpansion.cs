@@ -109,20 +109,4 @@ public static class SweepExpansion
             foreach (var point in Cross(axes[depth].Apply(config, i), axes, depth + 1))
                 yield return point;
     }
-
-    /// <summary>
-    /// Labels like <c>noisy p=0.5 shuffle lr=0.0001 bs=64</c>: the arm, its noise, and only the
-    /// fields that take more than one value across the sweep among the arms that use them.
-    /// </summary>
-    sealed class CellLabeller(IReadOnlyList<TrialConfig> configs)
-    {
-        readonly HashSet<Hyperparameter> _varying = Hyperparameters.All
-            .Where(p => configs.Where(c => p.AppliesTo(c.Arm)).Select(p.Describe).Distinct().Skip(1).Any())
-            .ToHashSet();
-
-        public string Label(TrialConfig config) => string.Join(" ", Hyperparameters.All
-            .Where(p => p.AppliesTo(config.Arm) && (p.DescribesArm || _varying.Contains(p)))
-            .Select(p => p.Label.Length == 0 ? p.Describe(config) : $"{p.Label}={p.Describe(config)}")
-            .Prepend(TrialConfig.Format(config.Arm)));
-    }
 }

@@ -15,6 +15,9 @@ public sealed class CellStatisticsTests
         Assert.Equal(5, s.Mean!.Value, 12);
         Assert.Equal(2.138090, s.StandardDeviation!.Value, 6);
         Assert.Equal(4.5, s.Median);
+        // Type 7 quartiles: positions 7 · 0.25 = 1.75 and 7 · 0.75 = 5.25: 4 + 0.75 · 0 = 4 and 5 + 0.25 · 2 = 5.5.
+        Assert.Equal(4, s.LowerQuartile);
+        Assert.Equal(5.5, s.UpperQuartile);
         Assert.Equal(4.5, s.Iqm);
         Assert.Equal(2, s.Min);
         Assert.Equal(9, s.Max);
@@ -116,5 +119,16 @@ public sealed class CellStatisticsTests
             var u2 = random.NextDouble();
             return mean + sd * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
         }).ToArray();
+    }
+
+    [Fact]
+    public void Without_bootstrap_options_only_the_bootstrap_interval_is_missing()
+    {
+        var values = new[] { 0.81, 0.83, 0.80, 0.86 };
+        var cheap = CellStatistics.Of(values, bootstrap: null);
+        var full = CellStatistics.Of(values, _bootstrap);
+        Assert.Null(cheap.BootstrapInterval);
+        Assert.NotNull(full.BootstrapInterval);
+        Assert.Equal(full with { BootstrapInterval = null }, cheap);
     }
 }

@@ -14,6 +14,7 @@ public sealed class ComparisonTests
         var c = PairedComparison.Of(BySeed(11, 13, 15), BySeed(10, 11, 12), PairedOptions.Default);
         Assert.Equal(3, c.SharedSeeds);
         Assert.Equal(2, c.MeanDifference!.Value, 12);
+        Assert.Equal(1, c.DifferenceStandardDeviation!.Value, 12);
         Assert.Equal(0.0741799, c.TTestP!.Value, 6);
         Assert.Equal(2, c.EffectSizeDz!.Value, 12);
         Assert.Equal(1, c.ProbabilityABeatsB);

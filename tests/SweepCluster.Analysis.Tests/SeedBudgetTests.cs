@@ -33,4 +33,22 @@ public sealed class SeedBudgetTests
     [Fact]
     public void An_inconsistent_policy_is_refused() =>
         Assert.Throws<ArgumentException>(() => SeedBudget.AdditionalSeeds(_policy with { Max = 3 }, []));
+
+    [Theory]
+    // sd 0.01, target 0.005: the normal approximation says (1.96 · 2)² = 15.4; t needs more.
+    // n = 17: t(0.975, 16) = 2.1199 · 0.01/√17 = 0.005142 > 0.005; n = 18: 2.1098 · 0.01/√18 = 0.004973 ≤ 0.005.
+    [InlineData(0.01, 0.005, 18)]
+    // At target = sd, n = 7: 2.4469/√7 = 0.9248 ≤ 1, while n = 6: 2.5706/√6 = 1.0494 > 1.
+    [InlineData(1.0, 1.0, 7)]
+    // No spread: two values already give a point interval.
+    [InlineData(0.0, 0.001, 2)]
+    public void Seeds_for_a_half_width_is_the_smallest_n_whose_t_interval_is_narrow_enough(double sd, double target, int expected)
+        => Assert.Equal(expected, SeedBudget.SeedsForHalfWidth(sd, target));
+
+    [Fact]
+    public void Seeds_for_a_half_width_past_the_limit_is_null()
+    {
+        Assert.Null(SeedBudget.SeedsForHalfWidth(1, 0.0001, limit: 1_000));
+        Assert.Throws<ArgumentException>(() => SeedBudget.SeedsForHalfWidth(1, 0));
+    }
 }

@@ -39,6 +39,20 @@ public sealed class ResultsStoreTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_sweep_counts_the_trials_it_lists_and_those_with_a_result(string provider)
+    {
+        await using var db = await CreateAsync(provider);
+        var stored = TrialResults.Row(Arm.True, 1);
+        // The second trial is listed but has no result: it failed or has not run.
+        await db.Store.WriteBatchAsync(Projection, 1, [stored], [new("sweep-a", stored.TrialId), new("sweep-a", "no-result-yet")]);
+
+        Assert.Equal(2, await db.Store.CountSweepTrialsAsync("sweep-a"));
+        Assert.Equal(1, await db.Store.CountBySweepAsync("sweep-a"));
+        Assert.Equal(0, await db.Store.CountSweepTrialsAsync("sweep-b"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task A_stored_row_reads_back_with_every_field_unchanged(string provider)
     {
         await using var db = await CreateAsync(provider);

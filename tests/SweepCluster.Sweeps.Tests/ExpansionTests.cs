@@ -136,6 +136,18 @@ public class ExpansionTests
     }
 
     [Fact]
+    public void A_labeller_rebuilt_from_the_configurations_gives_the_same_labels_and_can_omit_a_field()
+    {
+        var sweep = Specs.Expand(Grid);
+        var labeller = new CellLabeller(sweep.Trials.Select(t => t.Config).ToList());
+        Assert.All(sweep.Trials, t => Assert.Equal(t.CellLabel, labeller.Label(t.Config)));
+        Assert.Equal(["true lr=0.0001", "true lr=0.001", "noisy shuffle lr=0.0001", "noisy shuffle lr=0.001", "random-frozen lr=0.0001", "random-frozen lr=0.001"],
+            sweep.Cells.Select(c => labeller.Label(c.Trials[0].Config, Hyperparameters.Noise)).Distinct());
+        Assert.False(Hyperparameters.Noise.AppliesToEveryArm);
+        Assert.True(Hyperparameters.LearningRate.AppliesToEveryArm);
+    }
+
+    [Fact]
     public void A_seed_count_is_seeds_one_to_n_and_a_list_is_taken_as_given()
     {
         const string Counted = "name: s\narms: [true]\nseeds: 3\n";
