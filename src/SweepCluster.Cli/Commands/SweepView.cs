@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using SweepCluster.Analysis;
 using SweepCluster.Cluster.Protocol;
 using SweepCluster.Storage;
 
@@ -51,12 +52,11 @@ public static class SweepView
             .AddColumns("cell", "n", "test acc mean", "sd", "min", "max", "before fine-tune");
         foreach (var cell in rows.GroupBy(r => r.CellKey).OrderBy(g => order.GetValueOrDefault(g.Key, int.MaxValue)))
         {
-            var accuracy = cell.Select(r => r.TestAccuracy).ToList();
-            var mean = accuracy.Average();
-            var sd = accuracy.Count > 1 ? Math.Sqrt(accuracy.Sum(a => (a - mean) * (a - mean)) / (accuracy.Count - 1)) : double.NaN;
+            // No bootstrap: the table shows no interval, and sweep report has the full statistics.
+            var accuracy = CellStatistics.Of(cell.Select(r => r.TestAccuracy).ToList(), bootstrap: null);
             var before = cell.Where(r => r.PreFinetuneTestAccuracy is not null).Select(r => r.PreFinetuneTestAccuracy!.Value).ToList();
-            table.AddRow(Markup.Escape(labels.GetValueOrDefault(cell.Key, cell.Key[..12])), accuracy.Count.ToString(), $"{mean:F4}",
-                double.IsNaN(sd) ? "-" : $"{sd:F4}", $"{accuracy.Min():F4}", $"{accuracy.Max():F4}",
+            table.AddRow(Markup.Escape(labels.GetValueOrDefault(cell.Key, cell.Key[..12])), accuracy.N.ToString(), $"{accuracy.Mean:F4}",
+                accuracy.StandardDeviation is { } sd ? $"{sd:F4}" : "-", $"{accuracy.Min:F4}", $"{accuracy.Max:F4}",
                 before.Count > 0 ? $"{before.Average():F4}" : "-");
         }
         return table;
