@@ -37,7 +37,7 @@ public class CoordinatorStateTests
     static CoordinatorState NewState(int maxAttempts = 3) => new(Plan, maxAttempts);
 
     static TrialCompleted Completed(PlannedTrial t, double accuracy = 0.8) =>
-        new(SleepTrial.Run(t.Config, t.TrialId, CancellationToken.None) with { TestAccuracy = accuracy }, t.CellKey, "w", At);
+        new(SleepTrial.Result(t.Config, t.TrialId, At) with { TestAccuracy = accuracy }, t.CellKey, "w", At);
 
     static List<PlannedTrial> Drain(CoordinatorState state)
     {

@@ -44,6 +44,8 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     readonly LinkedList<IActorRef> _idle = new();
     /// <summary>Results being written to the journal: a resent copy must not be written twice.</summary>
     readonly HashSet<string> _recording = new();
+    /// <summary>Cells ("sweep/cell") whose added seeds are being written to the journal: not to be grown twice meanwhile.</summary>
+    readonly HashSet<string> _growing = new();
 
     public SweepCoordinator(CoordinatorSettings settings)
     {
@@ -83,7 +85,8 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 
     public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new SweepCoordinator(settings));
 
-    bool IsRunning(string trialId) => _leases.ContainsKey(trialId);
+    /// <summary>Leased to a worker, or finished and being journalled: either way not to be handed out.</summary>
+    bool IsRunning(string trialId) => _leases.ContainsKey(trialId) || _recording.Contains(trialId);
 
     void HandleSubmit(SubmitSweep submit)
     {
@@ -204,13 +207,14 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
         if (trial.Status == TrialStatus.Failed || !_recording.Add(trialId)) return;
+        // The worker is free now and asks for its next trial without waiting for this write.
+        _leases.Remove(trialId);
         // PersistAsync lets the journal batch many results into one write; the state changes only
-        // once the event is stored, and _recording keeps resent copies out meanwhile.
+        // once the event is stored, and _recording keeps resent copies, and dispatch, out meanwhile.
         PersistAsync(new TrialCompleted(success.Result, trial.Planned.CellKey, success.WorkerId, DateTimeOffset.UtcNow), e =>
         {
             _recording.Remove(trialId);
             _state.Apply(e);
-            _leases.Remove(trialId);
             sender.Tell(new ResultAccepted(trialId));
             MaybeSnapshot();
             foreach (var sweepId in trial.Sweeps) GrowCells(_state.Sweep(sweepId)!, trial.Planned.CellKey);
@@ -238,9 +242,15 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     {
         foreach (var (cell, seeds) in _state.SeedsWanted(sweep, cellKey))
         {
+            var growing = $"{sweep.Submitted.SweepId}/{cell}";
+            if (!_growing.Add(growing)) continue;
             var trialIds = CoordinatorState.Reseed(sweep, cell, seeds).Select(t => t.TrialId).ToList();
-            Persist(new SeedsAdded(sweep.Submitted.SweepId, cell, seeds, trialIds, DateTimeOffset.UtcNow), e =>
+            // PersistAsync, as for results: a stashing Persist called from another event's
+            // PersistAsync handler, while more results are being written, never completed (the
+            // coordinator stopped answering); the guard above keeps a cell from growing twice.
+            PersistAsync(new SeedsAdded(sweep.Submitted.SweepId, cell, seeds, trialIds, DateTimeOffset.UtcNow), e =>
             {
+                _growing.Remove(growing);
                 _state.Apply(e);
                 _log.Info("Sweep {0}: {1} more seeds for cell {2}", e.SweepId, e.Seeds.Count, e.CellKey[..12]);
                 MaybeSnapshot();

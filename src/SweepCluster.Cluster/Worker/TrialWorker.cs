@@ -10,7 +10,10 @@ namespace SweepCluster.Cluster.Worker;
 /// One device slot (a GPU, or a share of the CPU). Asks the coordinator for a trial whenever it
 /// is free, runs it on the trial runner's own thread and returns at once, so its mailbox keeps
 /// answering cancel and drain while the trial trains. Forwards progress (which renews the lease),
-/// and resends the result until the coordinator acknowledges it.
+/// and resends each result until the coordinator acknowledges it. It asks for the next trial as
+/// soon as a result is sent, not when it is acknowledged, so the journal's write latency never
+/// idles the device: results wait for their acknowledgement side by side, and the journal writes
+/// them in batches.
 /// </summary>
 public sealed class TrialWorker : ReceiveActor, IWithTimers
 {
@@ -39,7 +42,8 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
     AssignTrial? _current;
     CancellationTokenSource? _cancellation;
     TrialProgressReport? _lastProgress;
-    TrialSucceeded? _unacknowledged;
+    /// <summary>Results sent but not yet acknowledged, by trial id; resent on every tick.</summary>
+    readonly Dictionary<string, TrialSucceeded> _unacknowledged = new();
     bool _draining;
 
     public TrialWorker(string workerId, IActorRef coordinator, TrialRunner runner, TrialRunOptions options)
@@ -69,10 +73,18 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
     void Idle()
     {
         Receive<AssignTrial>(HandleAssign);
-        Receive<Tick>(_ => _coordinator.Tell(new RequestWork(_workerId)));
-        Receive<ResultAccepted>(_ => { });
+        Receive<Tick>(_ =>
+        {
+            ResendUnacknowledged();
+            if (!_draining) _coordinator.Tell(new RequestWork(_workerId));
+        });
+        Receive<ResultAccepted>(HandleAccepted);
         Receive<CancelTrial>(_ => { });
-        Receive<Drain>(_ => Context.Stop(Self));
+        Receive<Drain>(_ =>
+        {
+            _draining = true;
+            StopIfDrained();
+        });
         // Late news of a trial this slot already gave up.
         Receive<Progressed>(_ => { });
         Receive<Finished>(_ => { });
@@ -89,15 +101,17 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
         });
         Receive<Tick>(_ =>
         {
-            if (_unacknowledged is not null) _coordinator.Tell(_unacknowledged);
-            else _coordinator.Tell(_lastProgress ?? new TrialProgressReport(_workerId, _current!.Trial.TrialId, "starting", 0, 0, 0, 0, 0));
+            ResendUnacknowledged();
+            _coordinator.Tell(_lastProgress ?? new TrialProgressReport(_workerId, _current!.Trial.TrialId, "starting", 0, 0, 0, 0, 0));
         });
         Receive<Finished>(f => f.TrialId == _current?.Trial.TrialId, f =>
         {
-            _unacknowledged = new TrialSucceeded(_workerId, f.Result);
-            _coordinator.Tell(_unacknowledged);
+            var result = new TrialSucceeded(_workerId, f.Result);
+            _unacknowledged[f.TrialId] = result;
+            _coordinator.Tell(result);
+            Free();
         });
-        Receive<ResultAccepted>(a => a.TrialId == _current?.Trial.TrialId, _ => Free());
+        Receive<ResultAccepted>(HandleAccepted);
         Receive<Crashed>(c => c.TrialId == _current?.Trial.TrialId, HandleCrash);
         Receive<CancelTrial>(c => c.TrialId == _current?.Trial.TrialId, _ => _cancellation?.Cancel());
         Receive<AssignTrial>(a =>
@@ -108,19 +122,25 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
         Receive<Drain>(_ =>
         {
             _draining = true;
-            if (_unacknowledged is not null) return; // finished: wait for the acknowledgement, then stop
             _log.Info("Draining: handing back trial {0}", _current!.Trial.TrialId[..12]);
             _coordinator.Tell(new TrialHandedBack(_workerId, _current.Trial.TrialId));
             _cancellation?.Cancel();
-            Context.Stop(Self);
+            _current = null;
+            Become(Idle);
+            StopIfDrained();
         });
     }
 
     void HandleAssign(AssignTrial assign)
     {
+        if (_draining)
+        {
+            // Asked for before the drain began: someone else runs it.
+            Sender.Tell(new TrialHandedBack(_workerId, assign.Trial.TrialId));
+            return;
+        }
         _current = assign;
         _lastProgress = null;
-        _unacknowledged = null;
         _cancellation = new CancellationTokenSource();
         var self = Self;
         var trialId = assign.Trial.TrialId;
@@ -150,13 +170,25 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
         _current = null;
         _cancellation?.Dispose();
         _cancellation = null;
-        _unacknowledged = null;
-        if (_draining)
-        {
-            Context.Stop(Self);
-            return;
-        }
         Become(Idle);
-        _coordinator.Tell(new RequestWork(_workerId));
+        if (_draining) StopIfDrained();
+        else _coordinator.Tell(new RequestWork(_workerId));
+    }
+
+    void HandleAccepted(ResultAccepted accepted)
+    {
+        _unacknowledged.Remove(accepted.TrialId);
+        if (_draining) StopIfDrained();
+    }
+
+    void ResendUnacknowledged()
+    {
+        foreach (var result in _unacknowledged.Values) _coordinator.Tell(result);
+    }
+
+    /// <summary>A draining worker stops once nothing runs and every result it sent is acknowledged, so no finished trial is lost.</summary>
+    void StopIfDrained()
+    {
+        if (_current is null && _unacknowledged.Count == 0) Context.Stop(Self);
     }
 }

@@ -35,6 +35,7 @@ public sealed class TrialRunner(DatasetCatalog catalog)
     public Task<TrialResult> RunAsync(TrialConfig config, TrialRunOptions? options = null,
         Action<TrialProgress>? progress = null, CancellationToken cancellation = default)
     {
+        if (config.Kind == TrialKind.Sleep) return RunSleepAsync(config, cancellation);
         var done = new TaskCompletionSource<TrialResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
@@ -59,13 +60,18 @@ public sealed class TrialRunner(DatasetCatalog catalog)
         return done.Task;
     }
 
+    static async Task<TrialResult> RunSleepAsync(TrialConfig requested, CancellationToken cancellation)
+    {
+        var config = requested.Normalise();
+        return await SleepTrial.RunAsync(config, config.Hash(), cancellation);
+    }
+
     TrialResult Run(TrialConfig requested, TrialRunOptions options, Action<TrialProgress>? progress, CancellationToken cancellation)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var total = Stopwatch.StartNew();
         var config = requested.Normalise();
         var configHash = config.Hash();
-        if (config.Kind == TrialKind.Sleep) return SleepTrial.Run(config, configHash, cancellation);
         var seeds = config.Seeds;
         if (options.Threads > 0) set_num_threads(options.Threads);
         var device = TorchDevice.Select(options.Device);
