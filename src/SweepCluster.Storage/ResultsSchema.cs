@@ -75,6 +75,12 @@ static class ResultsSchema
         new("images_per_second", ColumnType.Real, false, e => e.Metrics.ImagesPerSecond),
     ];
 
+    public static readonly IReadOnlyList<Column<SweepMembership>> MembershipColumns =
+    [
+        new("sweep_id", ColumnType.Text, false, m => m.SweepId),
+        new("trial_id", ColumnType.Text, false, m => m.TrialId),
+    ];
+
     public static IEnumerable<string> CreateStatements(SqlDialect dialect) =>
     [
         CreateTable(dialect, "trial_results", TrialColumns, "PRIMARY KEY (trial_id)"),
@@ -83,12 +89,7 @@ static class ResultsSchema
             "PRIMARY KEY (trial_id, phase, epoch)",
             "FOREIGN KEY (trial_id) REFERENCES trial_results (trial_id)"),
         // No foreign key to trial_results: a sweep may list a trial before its result exists.
-        $"""
-        CREATE TABLE IF NOT EXISTS sweep_trials (
-            sweep_id {dialect.TypeName(ColumnType.Text)} NOT NULL,
-            trial_id {dialect.TypeName(ColumnType.Text)} NOT NULL,
-            PRIMARY KEY (sweep_id, trial_id))
-        """,
+        CreateTable(dialect, "sweep_trials", MembershipColumns, "PRIMARY KEY (sweep_id, trial_id)"),
         "CREATE INDEX IF NOT EXISTS sweep_trials_by_trial ON sweep_trials (trial_id)",
         $"""
         CREATE TABLE IF NOT EXISTS projection_offsets (
@@ -97,10 +98,11 @@ static class ResultsSchema
         """,
     ];
 
-    public static string Insert<T>(string table, IReadOnlyList<Column<T>> columns, string conflictColumns) =>
-        $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) " +
-        $"VALUES ({string.Join(", ", columns.Select((_, i) => Parameter(i)))}) " +
-        $"ON CONFLICT ({conflictColumns}) DO NOTHING";
+    /// <summary>An insert of <paramref name="rows"/> rows in one statement, parameters @p0, @p1, ... row after row.</summary>
+    public static string Insert<T>(string table, IReadOnlyList<Column<T>> columns, string conflictColumns, int rows) =>
+        $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) VALUES " +
+        string.Join(", ", Enumerable.Range(0, rows).Select(r => $"({string.Join(", ", columns.Select((_, i) => Parameter(r * columns.Count + i)))})")) +
+        $" ON CONFLICT ({conflictColumns}) DO NOTHING";
 
     public static string Parameter(int index) => "@p" + index.ToString(CultureInfo.InvariantCulture);
 

@@ -272,6 +272,32 @@ public sealed class ResultsStoreTests
         Assert.DoesNotContain("secret-word", error.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_batch_larger_than_one_statement_is_stored_whole_and_replaced_whole(string provider)
+    {
+        // 500 rows of 4 epochs and 10,000 memberships: several multi-row statements of each table.
+        await using var db = await CreateAsync(provider);
+        var rows = Enumerable.Range(1, 500).Select(seed => TrialResults.Row(Arm.True, seed)).ToList();
+        var memberships = Enumerable.Range(0, 10_000).Select(i => new SweepMembership($"sweep-{i % 2}", i < 500 ? rows[i].TrialId : $"planned-{i}")).ToList();
+        await db.Store.WriteBatchAsync(Projection, 1, rows, memberships);
+
+        Assert.Equal(500, await db.CountAsync("trial_results"));
+        Assert.Equal(2_000, await db.CountAsync("epoch_metrics"));
+        Assert.Equal(10_000, await db.CountAsync("sweep_trials"));
+        var stored = await db.Store.QueryAsync(new ResultQuery());
+        Assert.Equal(rows.Select(r => r.TrialId).Order(), stored.Select(r => r.TrialId).Order());
+        Assert.All(stored, r => Assert.Equal(4, r.Epochs.Count));
+
+        // A forced rerun of all of them: every old row and epoch goes, none is left twice.
+        var reruns = rows.Select(r => r with { TestAccuracy = 0.25, Epochs = r.Epochs.Take(1).ToList() }).ToList();
+        await db.Store.WriteBatchAsync(Projection, 2, reruns, memberships);
+        Assert.Equal(500, await db.CountAsync("trial_results"));
+        Assert.Equal(500, await db.CountAsync("epoch_metrics"));
+        Assert.Equal(10_000, await db.CountAsync("sweep_trials"));
+        Assert.All(await db.Store.QueryAsync(new ResultQuery()), r => Assert.Equal(0.25, r.TestAccuracy));
+    }
+
     static async Task<TestDatabase> CreateAsync(string provider)
     {
         var db = await TestDatabase.CreateAsync(provider);
