@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using SweepCluster.Training.Trials;
 
 namespace SweepCluster.Sweeps;
@@ -62,7 +61,7 @@ public static class SweepExpansion
 
         IReadOnlyList<IReadOnlyList<SampledValue>> samplePoints = spec.Sample?.Points() ?? [[]];
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var unique = new List<(string Id, TrialConfig Config)>();
+        var unique = new List<(string Id, string CellKey, TrialConfig Config)>();
         var generated = 0;
         foreach (var arm in spec.Arms)
         {
@@ -71,18 +70,20 @@ public static class SweepExpansion
             foreach (var samplePoint in samplePoints)
             {
                 var sampled = samplePoint.Where(v => v.Parameter.AppliesTo(arm)).Aggregate(gridPoint, (config, value) => value.Apply(config));
+                // One cell per point: its key leaves the seeds out, so it is computed once, not per seed.
+                string? cellKey = null;
                 foreach (var seed in spec.Seeds.InitialSeeds)
                 {
                     generated++;
                     var config = (sampled with { Seed = seed }).Normalise();
                     var id = config.Hash();
-                    if (seen.Add(id)) unique.Add((id, config));
+                    if (seen.Add(id)) unique.Add((id, cellKey ??= CellKey(config), config));
                 }
             }
         }
 
         var labels = new CellLabeller(unique.Select(t => t.Config).ToList());
-        var trials = unique.Select(t => new SweepTrial(t.Id, CellKey(t.Config), labels.Label(t.Config), t.Config, WorkEstimator.Estimate(t.Config))).ToList();
+        var trials = unique.Select(t => new SweepTrial(t.Id, t.CellKey, labels.Label(t.Config), t.Config, WorkEstimator.Estimate(t.Config))).ToList();
         var cells = trials.GroupBy(t => t.CellKey).Select(g => new SweepCell(g.Key, g.First().CellLabel, g.ToList())).ToList();
         return new ExpandedSweep(spec, trials, cells, generated);
     }
@@ -91,12 +92,10 @@ public static class SweepExpansion
     /// SHA-256 (hex) of the canonical configuration without <c>seed</c>, <c>noise_seed</c> and
     /// the streams derived from them (<c>seeds</c>): equal for trials that differ only by seed.
     /// </summary>
-    public static string CellKey(TrialConfig config)
-    {
-        var canonical = JsonNode.Parse(config.Normalise().CanonicalJson())!.AsObject();
-        foreach (var bySeed in (string[])["seed", "noise_seed", "seeds"]) canonical.Remove(bySeed);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToJsonString(TrialJson.Compact))));
-    }
+    public static string CellKey(TrialConfig config) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(config.Normalise().CanonicalJson(BySeed))));
+
+    static readonly string[] BySeed = ["seed", "noise_seed", "seeds"];
 
     static IEnumerable<TrialConfig> Cross(TrialConfig config, IReadOnlyList<GridAxis> axes, int depth)
     {

@@ -56,6 +56,23 @@ public class ExampleSpecTests
     }
 
     [Fact]
+    public void Trial_ids_and_cell_keys_are_those_the_committed_seed_experiment_recorded()
+    {
+        // Results are found by trial id: an id that drifted (a change to the canonical JSON, a
+        // default, the hash) would orphan every stored result and rerun every sweep. The ids and
+        // cell keys below were recorded by a real run (docs/results/seed-experiment/trials.csv).
+        var sweep = SweepExpansion.Expand(Specs.LoadExample("seed-experiment.yaml"));
+        var csv = File.ReadAllLines(Path.Combine(Specs.RepositoryRoot, "docs", "results", "seed-experiment", "trials.csv"));
+        var header = csv[0].Split(',').ToList();
+        var recorded = csv.Skip(1).Select(line => line.Split(','))
+            .ToDictionary(f => f[header.IndexOf("trial_id")], f => f[header.IndexOf("cell_key")]);
+
+        Assert.Equal(160, recorded.Count);
+        Assert.Equal(recorded.Keys.Order(StringComparer.Ordinal), sweep.Trials.Select(t => t.Id).Order(StringComparer.Ordinal));
+        Assert.All(sweep.Trials, t => Assert.Equal(recorded[t.Id], t.CellKey));
+    }
+
+    [Fact]
     public void Noise_grid_crosses_the_noise_axes_with_the_noisy_arm_only()
     {
         var sweep = SweepExpansion.Expand(Specs.LoadExample("noise-grid.yaml"));
