@@ -9,5 +9,7 @@ public static class BenchCommand
     public static Command Create() => new("bench", "Benchmarks; results and how to reproduce them are in docs/benchmarks.md")
     {
         TrainingBenchmark.CreateCommand(),
+        SchedulingBenchmark.CreateCommand(),
+        RecoveryBenchmark.CreateCommand(),
     };
 }
