@@ -9,5 +9,6 @@ public static class BenchCommand
     public static Command Create() => new("bench", "Benchmarks; results and how to reproduce them are in docs/benchmarks.md")
     {
         TrainingBenchmark.CreateCommand(),
+        DataBenchmark.CreateCommand(),
     };
 }
