@@ -10,5 +10,7 @@ public static class BenchCommand
     {
         TrainingBenchmark.CreateCommand(),
         DataBenchmark.CreateCommand(),
+        MemoryBenchmark.CreateCommand(),
+        SlotsBenchmark.CreateCommand(),
     };
 }
