@@ -19,14 +19,14 @@ public sealed record SchedulingFigures(
     double JournalBatchedPerSecond,
     double SweepSeconds,
     double ProjectionSeconds,
-    IReadOnlyList<MemorySample> Memory)
+    IReadOnlyList<SweepMemory> Memory)
 {
     public double TrialsPerSecond => Trials / SweepSeconds;
     public double OverheadMsPerTrial => SweepSeconds * 1000 / Trials;
 }
 
 /// <summary>The process's memory when a fraction of the sweep had completed.</summary>
-public sealed record MemorySample(int Completed, double ResidentMb, double ManagedMb);
+public sealed record SweepMemory(int Completed, double ResidentMb, double ManagedMb);
 
 /// <summary>
 /// Scheduling overhead: a sweep of N <c>sleep_ms: 0</c> trials through the real coordinator,
@@ -84,7 +84,7 @@ public static class SchedulingBenchmark
         log($"{database.ProviderName}: journal, PersistAsync per message: {batched:F0} events/s");
 
         var spec = $"name: scheduling\nkind: sleep\nsleep_ms: 0\narms: [true]\nseeds: {trials}\n";
-        var memory = new List<MemorySample> { Sample(0) };
+        var memory = new List<SweepMemory> { Sample(0) };
         var accepted = await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(spec, "bench", Force: true), TimeSpan.FromMinutes(2));
         SweepStatusReply status;
         var nextSample = trials / 10;
@@ -113,12 +113,10 @@ public static class SchedulingBenchmark
     }
 
     /// <summary>Resident and managed memory now (the managed heap after a full collection, so garbage not yet collected does not count).</summary>
-    public static MemorySample Sample(int completed)
+    public static SweepMemory Sample(int completed)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        using var process = Process.GetCurrentProcess();
-        return new MemorySample(completed, process.WorkingSet64 / 1e6, GC.GetTotalMemory(forceFullCollection: true) / 1e6);
+        var managed = GC.GetTotalMemory(forceFullCollection: true) / 1e6;
+        return new SweepMemory(completed, MemoryBenchmark.ResidentMegabytes().Rss, managed);
     }
 
     /// <summary>Events/s of a fresh persistent actor writing <paramref name="events"/> events the size of a sleep trial's result.</summary>
@@ -193,7 +191,7 @@ public static class SchedulingBenchmark
     }
 
     /// <summary>Before submission, the samples nearest to 10% and 50% of the trials, and the last (every result in the table).</summary>
-    static string Memory(SchedulingFigures f, Func<MemorySample, double> value)
+    static string Memory(SchedulingFigures f, Func<SweepMemory, double> value)
     {
         var nearest = new[] { 0.1, 0.5 }.Select(x => f.Memory.Skip(1).MinBy(m => Math.Abs(m.Completed - x * f.Trials))!);
         return string.Join(" / ", new[] { f.Memory[0] }.Concat(nearest).Append(f.Memory[^1]).Select(m => value(m).ToString("F0"))) + " MB";

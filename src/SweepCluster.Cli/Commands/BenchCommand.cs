@@ -11,5 +11,8 @@ public static class BenchCommand
         TrainingBenchmark.CreateCommand(),
         SchedulingBenchmark.CreateCommand(),
         RecoveryBenchmark.CreateCommand(),
+        DataBenchmark.CreateCommand(),
+        MemoryBenchmark.CreateCommand(),
+        SlotsBenchmark.CreateCommand(),
     };
 }

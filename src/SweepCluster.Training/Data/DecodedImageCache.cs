@@ -89,7 +89,7 @@ sealed class DecodedImageCache(string directory)
         }
     }
 
-    /// <summary>Writes the entry for <paramref name="key"/> through a temporary file and an atomic rename, so a crash never leaves half an entry under the real name.</summary>
+    /// <summary>Writes the entry for <paramref name="key"/> through a temporary file and an atomic rename, so a crashed process never leaves half an entry under the real name.</summary>
     public string Write(string key, LabelledData data)
     {
         Directory.CreateDirectory(directory);
@@ -118,7 +118,9 @@ sealed class DecodedImageCache(string directory)
                     if (set.Groups is not null) Put(MemoryMarshal.AsBytes(set.Groups.AsSpan()));
                 }
                 file.Write(hash.GetHashAndReset());
-                file.Flush(flushToDisk: true);
+                // No fsync: an entry that a power cut leaves torn or empty fails its length or
+                // checksum check and is decoded again, so forcing it to disk would buy nothing
+                // and cost the first trial on a folder as long as decoding it (docs/benchmarks.md).
             }
             File.Move(temporary, path, overwrite: true);
         }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -35,7 +36,14 @@ public sealed record ImageFolderOptions(
 /// <param name="FromCache">True when the data came from the decoded-image cache.</param>
 /// <param name="DecodedImages">How many image files this load decoded: 0 from the cache, all of them otherwise.</param>
 /// <param name="CacheFile">The cache entry that was read or written.</param>
-public sealed record ImageFolderLoad(LabelledData Data, bool FromCache, int DecodedImages, string CacheFile);
+/// <param name="Stages">Where the load's time went (<c>sweep bench data</c> reports it).</param>
+public sealed record ImageFolderLoad(LabelledData Data, bool FromCache, int DecodedImages, string CacheFile, ImageFolderStages Stages);
+
+/// <summary>Wall time of each stage of <see cref="ImageFolderDataset.Load"/>.</summary>
+/// <param name="Scanning">Listing the folders and hashing every file for the content key.</param>
+/// <param name="Decoding">Decoding and resizing every image (zero on a cache hit).</param>
+/// <param name="Cache">Reading the cache entry, or looking for it and then writing it.</param>
+public sealed record ImageFolderStages(TimeSpan Scanning, TimeSpan Decoding, TimeSpan Cache);
 
 /// <summary>
 /// A labelled dataset read from a folder of PNG and JPEG images, one subfolder per class (State
@@ -61,6 +69,7 @@ public static class ImageFolderDataset
     public static ImageFolderLoad Load(ImageFolderOptions options)
     {
         Validate(options);
+        var clock = Stopwatch.StartNew();
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Root));
         var name = $"image-folder:{root}";
         var layout = DiscoverLayout(root);
@@ -72,20 +81,26 @@ public static class ImageFolderDataset
         ForEachFile(files.Count, i => digests[i] = DigestOf(files[i].FullPath));
         var key = DecodedImageCache.Key(files.Select(f => f.RelativePath).ToArray(), digests, groupBytes,
             options.ImageSize, options.Channels, options.TestFraction);
+        var scanning = clock.Elapsed;
 
         var cache = new DecodedImageCache(Path.GetFullPath(options.CacheDirectory));
         var cached = cache.TryRead(key, name, options.Channels, options.ImageSize);
+        var lookup = clock.Elapsed - scanning;
         if (cached is not null)
-            return new ImageFolderLoad(cached, FromCache: true, DecodedImages: 0, cache.PathFor(key));
+            return new ImageFolderLoad(cached, FromCache: true, DecodedImages: 0, cache.PathFor(key),
+                new ImageFolderStages(scanning, TimeSpan.Zero, lookup));
 
         var groupFile = groupBytes is null ? null : ImageGroupFile.Parse(groupPath!, groupBytes);
         var groups = groupFile is null ? null : files.Select(f => groupFile.GroupOf(f.ClassFolder, f.FileName, f.RelativePath)).ToArray();
         var inTest = layout.PreSplit
             ? files.Select(f => f.InTestFolder).ToArray()
             : CarveTestSplit(root, groupPath, files, groups, groupFile?.Subjects, options.TestFraction);
+        var decodeStart = clock.Elapsed;
         var data = Decode(name, root, layout.ClassNames, files, digests, groups, inTest, options);
+        var decoding = clock.Elapsed - decodeStart;
         var cacheFile = cache.Write(key, data);
-        return new ImageFolderLoad(data, FromCache: false, DecodedImages: files.Count, cacheFile);
+        return new ImageFolderLoad(data, FromCache: false, DecodedImages: files.Count, cacheFile,
+            new ImageFolderStages(scanning, decoding, lookup + clock.Elapsed - decodeStart - decoding));
     }
 
     static void Validate(ImageFolderOptions options)

@@ -41,7 +41,7 @@ public sealed class TrialRunner(DatasetCatalog catalog)
         {
             try
             {
-                done.SetResult(Run(config, options ?? new TrialRunOptions(), progress, cancellation));
+                done.SetResult(RunThenTrim(config, options ?? new TrialRunOptions(), progress, cancellation));
             }
             catch (OperationCanceledException e)
             {
@@ -64,6 +64,19 @@ public sealed class TrialRunner(DatasetCatalog catalog)
     {
         var config = requested.Normalise();
         return await SleepTrial.RunAsync(config, config.Hash(), cancellation);
+    }
+
+    TrialResult RunThenTrim(TrialConfig config, TrialRunOptions options, Action<TrialProgress>? progress, CancellationToken cancellation)
+    {
+        try
+        {
+            return Run(config, options, progress, cancellation);
+        }
+        finally
+        {
+            // Run's tensors are disposed once it returns or throws: their memory goes back before anyone hears of the end.
+            NativeHeap.Trim();
+        }
     }
 
     TrialResult Run(TrialConfig requested, TrialRunOptions options, Action<TrialProgress>? progress, CancellationToken cancellation)
