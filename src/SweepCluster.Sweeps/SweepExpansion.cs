@@ -60,9 +60,8 @@ public static class SweepExpansion
             throw new ArgumentException($"sweep {spec.Name} expands to {bound:N0} trials, over its limit of {spec.MaxTrials:N0}", nameof(spec));
 
         IReadOnlyList<IReadOnlyList<SampledValue>> samplePoints = spec.Sample?.Points() ?? [[]];
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var unique = new List<(string Id, string CellKey, TrialConfig Config)>();
-        var generated = 0;
+        var candidates = new List<(int Point, TrialConfig Config)>();
+        var points = 0;
         foreach (var arm in spec.Arms)
         {
             var axes = spec.Grid.Where(a => a.Parameter.AppliesTo(arm)).ToList();
@@ -70,22 +69,32 @@ public static class SweepExpansion
             foreach (var samplePoint in samplePoints)
             {
                 var sampled = samplePoint.Where(v => v.Parameter.AppliesTo(arm)).Aggregate(gridPoint, (config, value) => value.Apply(config));
-                // One cell per point: its key leaves the seeds out, so it is computed once, not per seed.
-                string? cellKey = null;
-                foreach (var seed in spec.Seeds.InitialSeeds)
-                {
-                    generated++;
-                    var config = (sampled with { Seed = seed }).Normalise();
-                    var id = config.Hash();
-                    if (seen.Add(id)) unique.Add((id, cellKey ??= CellKey(config), config));
-                }
+                foreach (var seed in spec.Seeds.InitialSeeds) candidates.Add((points, (sampled with { Seed = seed }).Normalise()));
+                points++;
             }
         }
 
-        var labels = new CellLabeller(unique.Select(t => t.Config).ToList());
-        var trials = unique.Select(t => new SweepTrial(t.Id, t.CellKey, labels.Label(t.Config), t.Config, WorkEstimator.Estimate(t.Config))).ToList();
+        // Hashing is most of the work, and each trial's is its own: spread over the cores, since
+        // a recovering coordinator expands every sweep it holds before it dispatches again.
+        var ids = new string[candidates.Count];
+        Parallel.For(0, candidates.Count, i => ids[i] = candidates[i].Config.Hash());
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var unique = new List<(string Id, string CellKey, TrialConfig Config)>();
+        // One cell per point: its key leaves the seeds out, so it is computed once, not per seed.
+        var cellKeys = new string?[points];
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var (point, config) = candidates[i];
+            if (seen.Add(ids[i])) unique.Add((ids[i], cellKeys[point] ??= CellKey(config), config));
+        }
+
+        // Labels and work estimates depend on nothing a seed changes: one per cell, from its first trial.
+        var cellConfigs = unique.DistinctBy(t => t.CellKey).Select(t => (t.CellKey, t.Config)).ToList();
+        var labels = new CellLabeller(cellConfigs.Select(c => c.Config).ToList());
+        var perCell = cellConfigs.ToDictionary(c => c.CellKey, c => (Label: labels.Label(c.Config), Work: WorkEstimator.Estimate(c.Config)));
+        var trials = unique.Select(t => new SweepTrial(t.Id, t.CellKey, perCell[t.CellKey].Label, t.Config, perCell[t.CellKey].Work)).ToList();
         var cells = trials.GroupBy(t => t.CellKey).Select(g => new SweepCell(g.Key, g.First().CellLabel, g.ToList())).ToList();
-        return new ExpandedSweep(spec, trials, cells, generated);
+        return new ExpandedSweep(spec, trials, cells, candidates.Count);
     }
 
     /// <summary>
@@ -93,9 +102,7 @@ public static class SweepExpansion
     /// the streams derived from them (<c>seeds</c>): equal for trials that differ only by seed.
     /// </summary>
     public static string CellKey(TrialConfig config) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(config.Normalise().CanonicalJson(BySeed))));
-
-    static readonly string[] BySeed = ["seed", "noise_seed", "seeds"];
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(config.Normalise().CanonicalJsonWithoutSeeds())));
 
     static IEnumerable<TrialConfig> Cross(TrialConfig config, IReadOnlyList<GridAxis> axes, int depth)
     {
