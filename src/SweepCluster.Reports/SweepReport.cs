@@ -11,6 +11,8 @@ public sealed record ReportOptions
     public ResultField Metric { get; init; } = ResultFields.TestAccuracy;
     /// <summary>The equivalence margin of the TOST, in the metric's units; null: no equivalence test.</summary>
     public double? Margin { get; init; }
+    /// <summary>Where <see cref="Margin"/> came from, as the report says it: "the spec's `equivalence_margin`", "`--margin`".</summary>
+    public string MarginSource { get; init; } = "`--margin`";
     public BootstrapOptions Bootstrap { get; init; } = BootstrapOptions.Default;
     /// <summary>The 95% half-width the per-cell seed estimate aims at, in the metric's units (0.002: a fifth of a point of accuracy).</summary>
     public double TargetHalfWidth { get; init; } = 0.002;
@@ -97,8 +99,8 @@ public static class SweepReport
                       $"paired difference; p-values are Holm-adjusted across the {comparisons.Count} comparisons of this report " +
                       "(paired t-tests; the Wilcoxon signed-rank p-values as a family of their own).");
             md.Append(options.Margin is { } margin
-                ? $" Equivalence is tested with TOST at a margin of ±{ReportWording.Number(margin)}.\n\n"
-                : " No equivalence margin was given (`--margin`), so no claim that two arms are the same is made.\n\n");
+                ? $" Equivalence is tested with TOST at a margin of ±{ReportWording.Number(margin)} ({options.MarginSource}).\n\n"
+                : " No equivalence margin was given (`equivalence_margin` in the spec, or `--margin`), so no claim that two arms are the same is made.\n\n");
             foreach (var c in comparisons)
                 md.Append($"- {ReportWording.Sentence(c, alpha)}\n");
             md.Append("\n| A | B | paired seeds | mean A − B | 95% bootstrap | 95% t-interval | t-test p | Holm p | Wilcoxon p | Holm Wilcoxon p | d_z | P(A > B) | TOST p |\n");

@@ -115,6 +115,10 @@ public sealed record ResultRow
 /// <summary>Which sweep contains which trial; one trial can belong to several sweeps.</summary>
 public readonly record struct SweepMembership(string SweepId, string TrialId);
 
+/// <summary>A sweep as submitted: its spec as written, and what its reports take from it.</summary>
+/// <param name="EquivalenceMargin">The spec's <c>equivalence_margin</c>, the default of <c>sweep report --margin</c>.</param>
+public sealed record SweepRow(string SweepId, string Name, DateTimeOffset SubmittedAt, double? EquivalenceMargin, string SpecYaml);
+
 /// <summary>
 /// Filters for <see cref="ResultsStore.QueryAsync"/>; a null filter matches everything.
 /// <see cref="Noise"/> matches exactly, as noise levels are the configured values, not computed ones.

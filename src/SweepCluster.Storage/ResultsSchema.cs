@@ -81,6 +81,15 @@ static class ResultsSchema
         new("trial_id", ColumnType.Text, false, m => m.TrialId),
     ];
 
+    public static readonly IReadOnlyList<Column<SweepRow>> SweepColumns =
+    [
+        new("sweep_id", ColumnType.Text, false, s => s.SweepId),
+        new("name", ColumnType.Text, false, s => s.Name),
+        new("submitted_at", ColumnType.Timestamp, false, s => s.SubmittedAt.ToUniversalTime()),
+        new("equivalence_margin", ColumnType.Real, true, s => s.EquivalenceMargin),
+        new("spec_yaml", ColumnType.Text, false, s => s.SpecYaml),
+    ];
+
     public static IEnumerable<string> CreateStatements(SqlDialect dialect) =>
     [
         CreateTable(dialect, "trial_results", TrialColumns, "PRIMARY KEY (trial_id)"),
@@ -90,6 +99,7 @@ static class ResultsSchema
             "FOREIGN KEY (trial_id) REFERENCES trial_results (trial_id)"),
         // No foreign key to trial_results: a sweep may list a trial before its result exists.
         CreateTable(dialect, "sweep_trials", MembershipColumns, "PRIMARY KEY (sweep_id, trial_id)"),
+        CreateTable(dialect, "sweeps", SweepColumns, "PRIMARY KEY (sweep_id)"),
         "CREATE INDEX IF NOT EXISTS sweep_trials_by_trial ON sweep_trials (trial_id)",
         $"""
         CREATE TABLE IF NOT EXISTS projection_offsets (

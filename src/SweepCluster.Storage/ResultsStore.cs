@@ -36,7 +36,7 @@ public sealed class ResultsStore(DatabaseSettings settings)
     /// always the latest.
     /// </summary>
     public async Task WriteBatchAsync(string projectionId, long sequenceNr, IReadOnlyList<ResultRow> rows,
-        IReadOnlyList<SweepMembership> memberships, CancellationToken cancellation = default)
+        IReadOnlyList<SweepMembership> memberships, IReadOnlyList<SweepRow>? sweeps = null, CancellationToken cancellation = default)
     {
         await using var connection = await OpenAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
@@ -50,12 +50,16 @@ public sealed class ResultsStore(DatabaseSettings settings)
         // Within a batch, too, the later result of a trial wins.
         rows = rows.GroupBy(r => r.TrialId).Select(g => g.Last()).ToList();
         var trialIds = rows.Select(r => r.TrialId).ToList();
-        await DeleteAsync(connection, transaction, "epoch_metrics", trialIds, cancellation);
-        await DeleteAsync(connection, transaction, "trial_results", trialIds, cancellation);
+        await DeleteAsync(connection, transaction, "epoch_metrics", "trial_id", trialIds, cancellation);
+        await DeleteAsync(connection, transaction, "trial_results", "trial_id", trialIds, cancellation);
         await InsertAsync(connection, transaction, "trial_results", ResultsSchema.TrialColumns, "trial_id", rows, cancellation);
         var epochs = rows.SelectMany(row => row.Epochs.Select((epoch, position) => new EpochRecord(row.TrialId, position, epoch))).ToList();
         await InsertAsync(connection, transaction, "epoch_metrics", ResultsSchema.EpochColumns, "trial_id, phase, epoch", epochs, cancellation);
         await InsertAsync(connection, transaction, "sweep_trials", ResultsSchema.MembershipColumns, "sweep_id, trial_id", memberships, cancellation);
+        // A sweep submitted again keeps its row, with the spec as last submitted (its margin may have changed).
+        var submitted = (sweeps ?? []).GroupBy(s => s.SweepId).Select(g => g.Last()).ToList();
+        await DeleteAsync(connection, transaction, "sweeps", "sweep_id", submitted.Select(s => s.SweepId).ToList(), cancellation);
+        await InsertAsync(connection, transaction, "sweeps", ResultsSchema.SweepColumns, "sweep_id", submitted, cancellation);
 
         await using (var setOffset = Prepare(connection, transaction,
             """
@@ -117,6 +121,18 @@ public sealed class ResultsStore(DatabaseSettings settings)
                     epochs.Add(ReadEpoch(reader));
         }
         return rows;
+    }
+
+    /// <summary>The sweep as last submitted, or null when the results table has not heard of it.</summary>
+    public async Task<SweepRow?> ReadSweepAsync(string sweepId, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using var command = Prepare(connection, null,
+            $"SELECT {ResultsSchema.SelectList("s", ResultsSchema.SweepColumns)} FROM sweeps s WHERE s.sweep_id = @p0", [sweepId]);
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        if (!await reader.ReadAsync(cancellation)) return null;
+        return new SweepRow(Text(reader, "sweep_id"), Text(reader, "name"), reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("submitted_at")),
+            OptionalReal(reader, "equivalence_margin"), Text(reader, "spec_yaml"));
     }
 
     /// <summary>How many of a sweep's trials have a stored result.</summary>
@@ -182,13 +198,13 @@ public sealed class ResultsStore(DatabaseSettings settings)
         }
     }
 
-    static async Task DeleteAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> trialIds,
+    static async Task DeleteAsync(DbConnection connection, DbTransaction transaction, string table, string key, IReadOnlyList<string> keys,
         CancellationToken cancellation)
     {
-        foreach (var chunk in trialIds.Chunk(MaxParameters))
+        foreach (var chunk in keys.Chunk(MaxParameters))
         {
             var list = string.Join(", ", chunk.Select((_, i) => ResultsSchema.Parameter(i)));
-            await using var command = Prepare(connection, transaction, $"DELETE FROM {table} WHERE trial_id IN ({list})", chunk);
+            await using var command = Prepare(connection, transaction, $"DELETE FROM {table} WHERE {key} IN ({list})", chunk);
             await command.ExecuteNonQueryAsync(cancellation);
         }
     }

@@ -15,7 +15,7 @@ internal sealed partial class SpecReader(List<SpecError> errors, SpecOptions opt
     const int MaxSeedCount = 1_000_000;
     const int MaxSampleCount = 1_000_000;
 
-    static readonly string[] TopFields = ["name", "kind", "sleep_ms", "dataset", "model", "arms", "epochs", "grid", "sample", "seeds", "max_trials"];
+    static readonly string[] TopFields = ["name", "kind", "sleep_ms", "dataset", "model", "arms", "epochs", "grid", "sample", "seeds", "max_trials", "equivalence_margin"];
     static readonly string[] DatasetFields = ["name", "path", "train_limit", "validation_fraction", "image_size", "channels", "group_file"];
     static readonly string[] ModelFields = ["conv1", "conv2", "dense", "kernel"];
     static readonly string[] EpochFields = ["pretrain", "finetune"];
@@ -55,6 +55,7 @@ internal sealed partial class SpecReader(List<SpecError> errors, SpecOptions opt
                 ? Integer(maxTrials.Value, "max_trials", 1, (int)Math.Min(options.MaxTrials, int.MaxValue),
                     "a spec may lower the reader's limit, not raise it: SWEEP_MAX_TRIALS on a node, --max-trials for validate") ?? options.MaxTrials
                 : options.MaxTrials,
+            EquivalenceMargin = fields.TryGetValue("equivalence_margin", out var margin) ? EquivalenceMargin(margin) : null,
         };
         if (fields.TryGetValue("epochs", out var epochs)) _spec = Epochs(epochs.Value, _spec);
         CheckBaseConfigs();
@@ -72,6 +73,14 @@ internal sealed partial class SpecReader(List<SpecError> errors, SpecOptions opt
     {
         _configFields["sleep_ms"] = ("sleep_ms", entry.Value.Position);
         return Integer(entry.Value, "sleep_ms", 0) ?? 0;
+    }
+
+    double? EquivalenceMargin(YamlEntry entry)
+    {
+        if (!TryValue(entry.Value, "equivalence_margin", ValueSyntax.Real, out var margin)) return null;
+        if (margin is > 0 and < 1) return margin;
+        Error("equivalence_margin", entry.Value.Position, $"{margin} is outside (0, 1); it is a difference of accuracies (0.005: half a point)");
+        return null;
     }
 
     TrialKind Kind(YamlEntry entry)

@@ -32,6 +32,12 @@ public sealed record SweepSpec
     /// <summary>Refuse to expand into more trials than this (counted before duplicates are removed).</summary>
     public long MaxTrials { get; init; } = DefaultMaxTrials;
 
+    /// <summary>
+    /// The margin within which two arms count as equivalent (TOST) in this sweep's reports, in
+    /// the metric's units; null: no equivalence test unless <c>sweep report --margin</c> asks for one.
+    /// </summary>
+    public double? EquivalenceMargin { get; init; }
+
     /// <summary>The configuration an arm's trials start from, before grid, sample and seed.</summary>
     public TrialConfig BaseConfig(Arm arm) => new()
     {

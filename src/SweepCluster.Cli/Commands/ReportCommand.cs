@@ -13,7 +13,10 @@ public static class ReportCommand
     {
         var read = new StoredSweep();
         var output = new Option<string>("--out") { Description = "Folder to write the report into (created if missing)", Required = true };
-        var margin = new Option<string?>("--margin") { Description = "Equivalence margin in the metric's units (0.005: half a point of accuracy); adds TOST to every comparison" };
+        var margin = new Option<string?>("--margin")
+        {
+            Description = "Equivalence margin in the metric's units (0.005: half a point of accuracy); adds TOST to every comparison. Default: the spec's equivalence_margin",
+        };
         var target = new Option<string>("--target-half-width")
         {
             Description = "Half-width of the 95% interval the per-cell seed estimate aims at, in the metric's units",
@@ -42,7 +45,13 @@ public static class ReportCommand
                 return 2;
             if (!ReportPlots.FontsAvailable)
                 Console.Error.WriteLine("warning: no fonts installed, so the figures will have no text (on Debian or Ubuntu: apt-get install fonts-dejavu-core)");
-            var options = new ReportOptions { Metric = stored.Metric, Margin = equivalence, Bootstrap = stored.Bootstrap, TargetHalfWidth = halfWidth };
+            var source = "`--margin`";
+            if (equivalence is null && await new ResultsStore(stored.Database).ReadSweepAsync(stored.Sweep.SweepId, cancellation) is { EquivalenceMargin: { } specMargin })
+                (equivalence, source) = (specMargin, "the spec's `equivalence_margin`");
+            var options = new ReportOptions
+            {
+                Metric = stored.Metric, Margin = equivalence, MarginSource = source, Bootstrap = stored.Bootstrap, TargetHalfWidth = halfWidth,
+            };
             var files = await SweepReport.WriteAsync(stored.Sweep, options, parse.GetValue(output)!, cancellation);
             AnsiConsole.MarkupLine($"sweep [bold]{Markup.Escape(stored.Sweep.SweepId)}[/]: {stored.Sweep.Trials.Count} trials of {stored.Sweep.ListedTrials} reported " +
                                    $"(database {Markup.Escape(stored.Database.ToString())})");

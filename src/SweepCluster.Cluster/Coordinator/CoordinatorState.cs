@@ -10,7 +10,8 @@ public sealed record AdaptiveSeedPolicy(SeedPolicy Budget, string Metric);
 
 /// <summary>A spec expanded into trials; expansion is a pure function of the spec text.</summary>
 /// <param name="Adaptive">Set when the spec's seeds are an adaptive budget; <see cref="Trials"/> then hold the first seeds only.</param>
-public sealed record SweepPlan(string Name, IReadOnlyList<PlannedTrial> Trials, AdaptiveSeedPolicy? Adaptive = null)
+/// <param name="EquivalenceMargin">The spec's margin for equivalence tests in reports (docs/spec.md).</param>
+public sealed record SweepPlan(string Name, IReadOnlyList<PlannedTrial> Trials, AdaptiveSeedPolicy? Adaptive = null, double? EquivalenceMargin = null)
 {
     /// <summary>"name-" plus 8 hex digits of the hash of the trial ids: the same trials, the same sweep.</summary>
     public string SweepId()

@@ -14,7 +14,7 @@ public static class SweepPlanner
             ? new AdaptiveSeedPolicy(new Analysis.SeedPolicy { Min = a.Min, Max = a.Max, Batch = a.Batch, TargetHalfWidth = a.TargetHalfwidth }, a.Metric)
             : null;
         return new SweepPlan(expanded.Spec.Name,
-            expanded.Trials.Select(t => new PlannedTrial(t.Id, t.CellKey, t.CellLabel, t.Config)).ToList(), adaptive);
+            expanded.Trials.Select(t => new PlannedTrial(t.Id, t.CellKey, t.CellLabel, t.Config)).ToList(), adaptive, expanded.Spec.EquivalenceMargin);
     }
 
     /// <summary>

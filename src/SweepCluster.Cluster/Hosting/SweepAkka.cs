@@ -132,7 +132,12 @@ public static class SweepAkka
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(SweepCoordinator.Props(coordinatorSettings), SweepCoordinator.Name,
                 TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1));
             builder.WithSingleton<SweepCoordinator>(SweepCoordinator.Name, supervised, options, createProxyToo: true);
-            builder.WithSingleton<ResultsProjection>(ResultsProjection.Name, ResultsProjection.Props(store), options, createProxyToo: false);
+            // The read journal's constructor asks its journal with a 5 s timeout, which a loaded
+            // node can miss (seen in the benchmarks); the failure would stop the projection for
+            // good (a failed start stops an actor), so it is restarted with backoff like the coordinator.
+            var projection = BackoffSupervisor.Props(Backoff.OnStop(ResultsProjection.Props(store), ResultsProjection.Name,
+                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15), 0.2, maxNrOfRetries: -1));
+            builder.WithSingleton<ResultsProjection>(ResultsProjection.Name, projection, options, createProxyToo: false);
         }
         else
         {

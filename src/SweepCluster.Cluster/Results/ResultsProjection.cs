@@ -56,6 +56,7 @@ public sealed class ResultsProjection : ReceiveActor
     {
         var rows = new List<ResultRow>();
         var memberships = new List<SweepMembership>();
+        var sweeps = new List<SweepRow>();
         foreach (var envelope in batch)
         {
             switch (envelope.Event)
@@ -64,14 +65,16 @@ public sealed class ResultsProjection : ReceiveActor
                     rows.Add(ResultRow.From(c.Result, c.CellKey, c.WorkerId));
                     break;
                 case SweepSubmitted s:
-                    memberships.AddRange(SweepPlanner.Replan(s).Trials.Select(t => new SweepMembership(s.SweepId, t.TrialId)));
+                    var plan = SweepPlanner.Replan(s);
+                    memberships.AddRange(plan.Trials.Select(t => new SweepMembership(s.SweepId, t.TrialId)));
+                    sweeps.Add(new SweepRow(s.SweepId, s.Name, s.At, plan.EquivalenceMargin, s.SpecYaml));
                     break;
                 case SeedsAdded a:
                     memberships.AddRange(a.TrialIds.Select(id => new SweepMembership(a.SweepId, id)));
                     break;
             }
         }
-        await _store.WriteBatchAsync(ProjectionId, batch[^1].SequenceNr, rows, memberships);
+        await _store.WriteBatchAsync(ProjectionId, batch[^1].SequenceNr, rows, memberships, sweeps);
         if (rows.Count > 0) _log.Debug("Projected {0} results up to event {1}", rows.Count, batch[^1].SequenceNr);
     }
 }
