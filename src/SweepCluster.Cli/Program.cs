@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Spectre.Console;
 using SweepCluster.Cli.Commands;
 
@@ -17,4 +18,8 @@ var root = new RootCommand("SweepCluster: sweeps of the arbitrary-label experime
     BenchCommand.Create(),
 };
 foreach (var command in StatusCommands.Create()) root.Subcommands.Add(command);
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+var code = await parsed.InvokeAsync();
+// An unknown option or a value of the wrong form is bad input like any other the commands
+// refuse: exit code 2, not System.CommandLine's 1, so scripts see one code for "fix your input".
+return parsed.Action is ParseErrorAction ? 2 : code;

@@ -93,11 +93,21 @@ public sealed class ReportCommandTests(StoredSweepFixture fixture) : IClassFixtu
         Assert.Contains("58 of the sweep's 60 trials have a result; the other 2 failed or have not run yet", text);
         Assert.Contains("- noisy p=1 shuffle scored 0.0", text);
         Assert.Contains("lower than random-frozen (95% CI", text);
-        Assert.Contains("Equivalence is tested with TOST at a margin of ±0.005", text);
+        Assert.Contains("Equivalence is tested with TOST at a margin of ±0.005 (`--margin`)", text);
         Assert.Contains("bootstrap intervals are percentile intervals of 10,000 resamples from seed 4", text);
 
         var results = await Run("results", Id, "--format", "csv");
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(output, SweepReport.TrialsCsv)), results.Stdout);
+    }
+
+    [Fact]
+    public async Task Without_margin_a_report_tests_equivalence_at_the_specs_margin()
+    {
+        var output = Path.Combine(_folder, "spec-margin");
+        var run = await Run("report", Id, "--out", output);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var text = await File.ReadAllTextAsync(Path.Combine(output, SweepReport.Markdown));
+        Assert.Contains("Equivalence is tested with TOST at a margin of ±0.004 (the spec's `equivalence_margin`)", text);
     }
 
     [Fact]

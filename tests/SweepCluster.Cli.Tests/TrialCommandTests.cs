@@ -42,10 +42,10 @@ public class TrialCommandTests
     [InlineData(new[] { "--arm", "true", "--lr", "-1" }, "learning_rate: -1 must be in (0, 10]")]
     [InlineData(new[] { "--arm", "true", "--data", "/no/such/folder" }, "--data /no/such/folder: not a dataset name")]
     [InlineData(new[] { "--arm", "arbitrary" }, "Argument 'arbitrary' not recognized")]
-    public async Task Bad_input_gets_a_clear_error_and_a_nonzero_exit(string[] args, string message)
+    public async Task Bad_input_gets_a_clear_error_and_exit_code_2(string[] args, string message)
     {
         var run = await Sweep.Run(["trial", "--seed", "1", .. args]);
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Contains(message, run.Stderr + run.Stdout);
     }
 

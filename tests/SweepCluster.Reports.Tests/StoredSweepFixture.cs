@@ -17,6 +17,8 @@ public sealed class StoredSweepFixture : IDisposable
     public const string SweepId = "seeds-0123abcd";
     public const int Seeds = 12;
     public static readonly int[] FailedSeeds = [11, 12];
+    /// <summary>The spec's <c>equivalence_margin</c>, what a report uses without <c>--margin</c>.</summary>
+    public const double SpecMargin = 0.004;
 
     /// <summary>Cells with their mean test accuracy: true well above the control, arbitrary labels (p = 1) within a fraction of a point of it.</summary>
     public static readonly (Arm Arm, double Noise, double Mean)[] Cells =
@@ -57,7 +59,8 @@ public sealed class StoredSweepFixture : IDisposable
         var other = TrialResults.Make(Arm.True, 99);
         rows.Add(ResultRow.From(other, SweepExpansion.CellKey(other.Config), "worker-0"));
         members.Add(new SweepMembership("other-sweep", other.ConfigHash));
-        Store.WriteBatchAsync("results", 1, rows, members).GetAwaiter().GetResult();
+        var sweep = new SweepRow(SweepId, "seeds", DateTimeOffset.UnixEpoch, SpecMargin, "name: seeds\nequivalence_margin: 0.004\n");
+        Store.WriteBatchAsync("results", 1, rows, members, [sweep]).GetAwaiter().GetResult();
     }
 
     public string DatabasePath { get; }

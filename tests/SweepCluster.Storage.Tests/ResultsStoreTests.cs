@@ -126,6 +126,24 @@ public sealed class ResultsStoreTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_sweep_keeps_its_spec_as_last_submitted(string provider)
+    {
+        await using var db = await CreateAsync(provider);
+        var at = new DateTimeOffset(2026, 12, 3, 8, 0, 0, TimeSpan.Zero);
+        var first = new SweepRow("seeds-0123abcd", "seeds", at, null, "name: seeds\n");
+        await db.Store.WriteBatchAsync(Projection, 1, [], [], [first]);
+        Assert.Equal(first, await db.Store.ReadSweepAsync(first.SweepId));
+
+        // Submitted again with a margin added: the same trials, so the same sweep, and one row.
+        var again = first with { SubmittedAt = at.AddHours(1), EquivalenceMargin = 0.005, SpecYaml = "name: seeds\nequivalence_margin: 0.005\n" };
+        await db.Store.WriteBatchAsync(Projection, 2, [], [], [again]);
+        Assert.Equal(again, await db.Store.ReadSweepAsync(first.SweepId));
+        Assert.Equal(1, await db.CountAsync("sweeps"));
+        Assert.Null(await db.Store.ReadSweepAsync("other-sweep"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Offsets_start_at_zero_move_forward_and_are_kept_per_projection(string provider)
     {
         await using var db = await CreateAsync(provider);

@@ -108,6 +108,16 @@ public class SpecErrorTests
     }
 
     [Fact]
+    public void An_equivalence_margin_is_a_difference_of_accuracies()
+    {
+        Assert.Equal(0.005, Specs.Parse("name: x\narms: [true]\nseeds: 1\nequivalence_margin: 0.005\n").EquivalenceMargin);
+        Assert.Null(Specs.Parse("name: x\narms: [true]\nseeds: 1\n").EquivalenceMargin);
+        Fails("name: x\narms: [true]\nseeds: 1\nequivalence_margin: 1.5\n", "equivalence_margin", 4, "1.5 is outside (0, 1)");
+        Fails("name: x\narms: [true]\nseeds: 1\nequivalence_margin: 0\n", "equivalence_margin", 4, "0 is outside (0, 1)");
+        Fails("name: x\narms: [true]\nseeds: 1\nequivalence_margin: half\n", "equivalence_margin", 4, "expected a number, got 'half'");
+    }
+
+    [Fact]
     public void An_unknown_arm_lists_the_arms()
     {
         Fails("name: x\narms: [true, arbitrary]\nseeds: 1\n", "arms[1]", 2, "expected one of true, noisy, random-frozen, head-only, got 'arbitrary'");

@@ -58,34 +58,34 @@ public static class TrialCommand
             var named = new[] { parse.GetValue(data), Path.GetDirectoryName(parse.GetValue(groupFile)) }
                 .Where(folder => !string.IsNullOrEmpty(folder) && Directory.Exists(folder)).Select(folder => Path.GetFullPath(folder!));
             var catalog = new DatasetCatalog(new DataSettings { DataRoots = new DataRoots([.. named, Environment.CurrentDirectory, DataRoots.DebianDatasets]) });
-            var chosenArm = Enum.Parse<Arm>(parse.GetValue(arm)!.Replace("-", ""), ignoreCase: true);
-            var config = new TrialConfig
-            {
-                Arm = chosenArm,
-                Seed = parse.GetValue(seed),
-                Noise = parse.GetValue(noise) ?? (chosenArm == Arm.Noisy ? 1.0 : 0.0),
-                NoiseModel = Enum.Parse<NoiseModel>(parse.GetValue(noiseModel)!, ignoreCase: true),
-                NoiseSeed = parse.GetValue(noiseSeed),
-                Dataset = DatasetArgument.Resolve(parse.GetValue(data)!, catalog) with
-                {
-                    TrainLimit = parse.GetValue(trainLimit),
-                    ValidationFraction = parse.GetValue(validationFraction),
-                    ImageSize = parse.GetValue(imageSize),
-                    Channels = parse.GetValue(channels),
-                    GroupFile = parse.GetValue(groupFile),
-                },
-                Model = new ModelConfig { Conv1 = parse.GetValue(conv1), Conv2 = parse.GetValue(conv2), Dense = parse.GetValue(dense) },
-                PretrainEpochs = parse.GetValue(pretrainEpochs) ?? parse.GetValue(epochs) ?? 1,
-                FinetuneEpochs = parse.GetValue(finetuneEpochs) ?? parse.GetValue(epochs) ?? 1,
-                LearningRate = parse.GetValue(learningRate),
-                BatchSize = parse.GetValue(batchSize),
-                Head = Enum.Parse<HeadInit>(parse.GetValue(head)!, ignoreCase: true),
-                Optimizer = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true),
-            };
-            var options = new TrialRunOptions(parse.GetValue(device)!, parse.GetValue(threads));
-            var runner = new TrialRunner(catalog);
             try
             {
+                var chosenArm = Enum.Parse<Arm>(parse.GetValue(arm)!.Replace("-", ""), ignoreCase: true);
+                var config = new TrialConfig
+                {
+                    Arm = chosenArm,
+                    Seed = parse.GetValue(seed),
+                    Noise = parse.GetValue(noise) ?? (chosenArm == Arm.Noisy ? 1.0 : 0.0),
+                    NoiseModel = Enum.Parse<NoiseModel>(parse.GetValue(noiseModel)!, ignoreCase: true),
+                    NoiseSeed = parse.GetValue(noiseSeed),
+                    Dataset = DatasetArgument.Resolve(parse.GetValue(data)!, catalog) with
+                    {
+                        TrainLimit = parse.GetValue(trainLimit),
+                        ValidationFraction = parse.GetValue(validationFraction),
+                        ImageSize = parse.GetValue(imageSize),
+                        Channels = parse.GetValue(channels),
+                        GroupFile = parse.GetValue(groupFile),
+                    },
+                    Model = new ModelConfig { Conv1 = parse.GetValue(conv1), Conv2 = parse.GetValue(conv2), Dense = parse.GetValue(dense) },
+                    PretrainEpochs = parse.GetValue(pretrainEpochs) ?? parse.GetValue(epochs) ?? 1,
+                    FinetuneEpochs = parse.GetValue(finetuneEpochs) ?? parse.GetValue(epochs) ?? 1,
+                    LearningRate = parse.GetValue(learningRate),
+                    BatchSize = parse.GetValue(batchSize),
+                    Head = Enum.Parse<HeadInit>(parse.GetValue(head)!, ignoreCase: true),
+                    Optimizer = Enum.Parse<OptimizerKind>(parse.GetValue(optimizer)!, ignoreCase: true),
+                };
+                var options = new TrialRunOptions(parse.GetValue(device)!, parse.GetValue(threads));
+                var runner = new TrialRunner(catalog);
                 config = config.Normalise();
                 var result = parse.GetValue(json)
                     ? await runner.RunAsync(config, options, null, cancellation)
