@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Configuration;
 using SweepCluster.Cluster.Hosting;
 
 namespace SweepCluster.Deploy.Tests;
@@ -112,21 +111,11 @@ public sealed class ManifestTests
     {
         foreach (var (component, template) in Manifests.NodeTemplates)
         {
-            var settings = Settings(Manifests.Env(template));
+            var settings = NodeEnvironment.Settings(Manifests.Env(template));
             Assert.True(settings.UsesKubernetesDiscovery);
             Assert.Equal([component], settings.RoleList);
             Assert.False(settings.UsesTls);
         }
-    }
-
-    /// <summary>The node settings of a pod's env values, as the node reads and validates them at start.</summary>
-    static NodeSettings Settings(IEnumerable<KeyValuePair<string, string>> podEnv)
-    {
-        var env = podEnv.Where(e => e.Key.StartsWith("SWEEP_", StringComparison.Ordinal))
-            .ToDictionary(e => e.Key["SWEEP_".Length..], e => (string?)e.Value.Replace("$(POD_NAME)", "pod-0").Replace("$(POD_IP)", "10.0.0.7"));
-        // SWEEP_DEVICES=auto counts CUDA devices, which needs libtorch; the rest is what a pod validates at start.
-        env["DEVICES"] = "cpu";
-        return NodeSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(env).Build());
     }
 
     [Fact]
@@ -164,7 +153,7 @@ public sealed class ManifestTests
             var patchEnv = Manifests.TlsPatch.Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => secretFiles[Path.GetFileName(e.Value)]);
             foreach (var (component, template) in Manifests.NodeTemplates)
             {
-                var settings = Settings(Manifests.Env(template).Concat(patchEnv));
+                var settings = NodeEnvironment.Settings(Manifests.Env(template).Concat(patchEnv));
                 Assert.True(settings.UsesTls, component);
                 using var tls = settings.Tls()!;
                 Assert.Equal("CN=sweepcluster", tls.Certificate.Subject);
@@ -178,7 +167,7 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public void Kubernetes_discovery_with_seed_nodes_or_without_a_selector_is_refused_with_the_variable_named()
+    public void Kubernetes_discovery_with_seed_nodes_without_a_selector_or_with_a_management_host_that_is_no_ip_is_refused_with_the_variable_named()
     {
         var e = Assert.Throws<ArgumentException>(() => new NodeSettings
         {
@@ -187,6 +176,11 @@ public sealed class ManifestTests
         Assert.Contains("SWEEP_SEED_NODES", e.Message);
         Assert.Contains("SWEEP_DISCOVERY_LABEL_SELECTOR", e.Message);
         Assert.Contains("SWEEP_DISCOVERY:", Assert.Throws<ArgumentException>(() => new NodeSettings { Discovery = "dns", Devices = "cpu" }.Validate()).Message);
+        // Bootstrap finds itself among the listed pods by IP: a DNS name, given or taken from the public hostname, never matches.
+        var kubernetes = new NodeSettings { Discovery = "kubernetes", DiscoveryLabelSelector = "a=b", Devices = "cpu", PublicHostname = "pod-0.svc.cluster.local" };
+        Assert.Contains("SWEEP_MANAGEMENT_HOSTNAME: 'pod-0.svc.cluster.local' (from SWEEP_PUBLIC_HOSTNAME)", Assert.Throws<ArgumentException>(() => kubernetes.Validate()).Message);
+        Assert.Contains("SWEEP_MANAGEMENT_HOSTNAME: 'pod-0'", Assert.Throws<ArgumentException>(() => (kubernetes with { ManagementHostname = "pod-0" }).Validate()).Message);
+        Assert.Equal("10.0.0.7", (kubernetes with { ManagementHostname = "10.0.0.7" }).Validate().AdvertisedManagementHostname);
     }
 
     [Fact]

@@ -164,6 +164,9 @@ above the reference.
   value: {{ .Values.cluster.contactPoints | quote }}
 - name: SWEEP_MANAGEMENT_PORT
   value: {{ .Values.cluster.managementPort | quote }}
+# Bootstrap recognises itself among the pods the Kubernetes API lists by their IPs.
+- name: SWEEP_MANAGEMENT_HOSTNAME
+  value: $(POD_IP)
 - name: SWEEP_HEALTH_PORT
   value: {{ .Values.cluster.healthPort | quote }}
 - name: SWEEP_DOWN_AFTER_SECONDS
