@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SweepCluster.Cli.Tests;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace SweepCluster.Deploy.Tests;
@@ -292,26 +290,6 @@ public static partial class HelmChart
     [GeneratedRegex(@"(?<![\w)\]$.])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")]
     private static partial Regex FieldChain();
 
-    /// <summary>
-    /// A YAML document as the JSON that values.schema.json sees: plain scalars typed as Helm's YAML
-    /// parser (YAML 1.1) types them, so `replicas: two` is a string and `gpus: 1` a number.
-    /// </summary>
-    public static JsonNode? ToJson(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
-        YamlSequenceNode list => new JsonArray(list.Children.Select(ToJson).ToArray()),
-        YamlScalarNode { Style: ScalarStyle.Plain } scalar => PlainScalar(scalar.Value ?? ""),
-        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
-        _ => throw new NotSupportedException(node.NodeType.ToString()),
-    };
-
-    static JsonNode? PlainScalar(string value)
-    {
-        if (value is "" or "~" or "null" or "Null" or "NULL") return null;
-        if (value is "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "y" or "Y" or "on" or "On" or "ON") return JsonValue.Create(true);
-        if (value is "false" or "False" or "FALSE" or "no" or "No" or "NO" or "n" or "N" or "off" or "Off" or "OFF") return JsonValue.Create(false);
-        if (Regex.IsMatch(value, @"^[-+]?(0|[1-9][0-9]*)$")) return JsonValue.Create(long.Parse(value, CultureInfo.InvariantCulture));
-        if (Regex.IsMatch(value, @"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")) return JsonValue.Create(double.Parse(value, CultureInfo.InvariantCulture));
-        return JsonValue.Create(value);
-    }
+    /// <summary>A values file as the JSON that values.schema.json sees: Helm reads it as YAML 1.1, so `replicas: two` is a string and `gpus: 1` a number.</summary>
+    public static JsonNode? ToJson(YamlNode node) => YamlScalars.ToJson(node, YamlScalars.Yaml11);
 }

@@ -18,11 +18,70 @@ public sealed class ManifestTests
             Assert.Contains(kind, kinds);
     }
 
-    [Fact]
-    public void A_misspelt_field_fails_to_parse()
+    /// <summary>A manifest of k8s/ with one text replaced, parsed as the tests parse k8s/: the error names the file, line and path.</summary>
+    [Theory]
+    // An unknown (misspelt) field.
+    [InlineData("service.yaml", "publishNotReadyAddresses", "publishNotReadyAdresses", "spec.publishNotReadyAdresses: V1ServiceSpec has no field")]
+    // A number where Kubernetes wants a string: an env value unquoted.
+    [InlineData("worker-deployment.yaml", "value: \"4053\"", "value: 4053", "spec.template.spec.containers[0].env[7].value: the int 4053 where the model wants a string; quote it")]
+    // A boolean where it wants a string: a nodeSelector value unquoted.
+    [InlineData("worker-deployment.yaml", "nvidia.com/gpu.present: \"true\"", "nvidia.com/gpu.present: true", "nodeSelector[\"nvidia.com/gpu.present\"]: the bool true where the model wants a string")]
+    // A string where it wants an integer.
+    [InlineData("coordinator-statefulset.yaml", "containerPort: 4053", "containerPort: \"4053\"", "ports[0].containerPort: the string '4053' where the model wants an integer")]
+    // A quoted number where it takes a number or a name: Kubernetes would look for a port named "8558".
+    [InlineData("service.yaml", "targetPort: management", "targetPort: \"8558\"", "ports[1].targetPort: '8558' in quotes is a name")]
+    // Words YAML 1.1 (kubectl) reads as booleans and YAML 1.2 as strings, and a number each reads differently.
+    [InlineData("coordinator-statefulset.yaml", "value: coordinator", "value: yes", "env[5].value: 'yes' is the bool true to kubectl and Helm (YAML 1.1) but the string 'yes' in YAML 1.2")]
+    [InlineData("postgresql-secret.yaml", "username: sweep", "username: 0755", "stringData.username: '0755' is the int 493 to kubectl")]
+    // A word where it wants a list, and no quantity.
+    [InlineData("networkpolicy.yaml", "policyTypes: [\"Ingress\"]", "policyTypes: Ingress", "spec.policyTypes: must be a list, not a scalar")]
+    [InlineData("worker-deployment.yaml", "memory: 16Gi", "memory: 16 GB", "resources.requests.memory: '16 GB' is no quantity")]
+    public void A_wrong_field_or_type_is_refused_with_where_it_is(string file, string text, string replacement, string message)
     {
-        var yaml = File.ReadAllText(Path.Combine(Manifests.Folder, "service.yaml")).Replace("publishNotReadyAddresses", "publishNotReadyAdresses");
-        Assert.ThrowsAny<Exception>(() => k8s.KubernetesYaml.LoadAllFromString(yaml, strict: true));
+        var path = Path.Combine(Manifests.Folder, file);
+        var yaml = File.ReadAllText(path);
+        Assert.Contains(text, yaml);
+        var e = Assert.Throws<ManifestException>(() => KubernetesManifest.Parse(ReplaceFirst(yaml, text, replacement), "k8s/" + file));
+        var error = Assert.Single(e.Errors);
+        Assert.StartsWith($"k8s/{file}:", error);
+        Assert.True(error.Contains(message, StringComparison.Ordinal), error);
+    }
+
+    [Fact]
+    public void Unquoted_numbers_are_quantities_and_ports_and_documents_of_comments_alone_are_skipped()
+    {
+        const string yaml = """
+            # nothing but a comment
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: p
+            spec:
+              containers:
+                - name: c
+                  ports:
+                    - containerPort: 80
+                  readinessProbe:
+                    httpGet:
+                      port: 80
+                  resources:
+                    limits:
+                      cpu: 2
+                      nvidia.com/gpu: 1
+            ---
+            """;
+        var pod = (V1Pod)Assert.Single(KubernetesManifest.Parse(yaml, "pod.yaml"));
+        var container = pod.Spec.Containers.Single();
+        Assert.Equal("2", container.Resources.Limits["cpu"].ToString());
+        Assert.Equal("1", container.Resources.Limits["nvidia.com/gpu"].ToString());
+        Assert.Equal("80", container.ReadinessProbe.HttpGet.Port.Value);
+    }
+
+    static string ReplaceFirst(string text, string old, string replacement)
+    {
+        var i = text.IndexOf(old, StringComparison.Ordinal);
+        return text[..i] + replacement + text[(i + old.Length)..];
     }
 
     [Fact]

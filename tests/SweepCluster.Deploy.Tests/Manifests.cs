@@ -9,11 +9,11 @@ public static class Manifests
 {
     public static readonly string Folder = Path.Combine(Sweep.RepositoryRoot, "k8s");
 
-    /// <summary>Every object of every file; strict mode fails on a field the model does not know.</summary>
+    /// <summary>Every object of every file, read by <see cref="KubernetesManifest"/>: a field the model lacks or of the wrong type fails.</summary>
     public static IReadOnlyList<(string File, IKubernetesObject Object)> All() => Directory
         .GetFiles(Folder, "*.yaml")
         .OrderBy(f => f, StringComparer.Ordinal)
-        .SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f), strict: true)
+        .SelectMany(f => KubernetesManifest.Parse(File.ReadAllText(f), Path.GetRelativePath(Sweep.RepositoryRoot, f))
             .Select(o => (Path.GetFileName(f), (IKubernetesObject)o)))
         .ToList();
 
@@ -34,7 +34,7 @@ public static class Manifests
     public static readonly string TlsPatchFile = Path.Combine(Folder, "tls", "node-tls-patch.yaml");
 
     /// <summary>The TLS patch, parsed strictly as the workload it patches (a patch is a partial object).</summary>
-    public static V1StatefulSet TlsPatch => KubernetesYaml.Deserialize<V1StatefulSet>(File.ReadAllText(TlsPatchFile), strict: true);
+    public static V1StatefulSet TlsPatch => KubernetesManifest.ParsePart<V1StatefulSet>(File.ReadAllText(TlsPatchFile), Path.GetRelativePath(Sweep.RepositoryRoot, TlsPatchFile));
 
     /// <summary>Plain env values of a pod's first container (not the ones from valueFrom).</summary>
     public static IReadOnlyDictionary<string, string> Env(V1PodTemplateSpec template) => template.Spec.Containers[0].Env
