@@ -21,19 +21,30 @@ namespace SweepCluster.Deploy.Tests;
 /// </summary>
 public sealed class BootstrapTests
 {
-    public static TheoryData<string> Components => ["coordinator", "worker"];
+    public static TheoryData<string, string> Pods
+    {
+        get
+        {
+            var pods = new TheoryData<string, string>();
+            // TLS, GPUs and the database change nothing bootstrap reads; a release name changes the selector.
+            foreach (var deployment in new[] { Deployment.K8s.Name, "chart", "chart: release prod, CPU workers" })
+                foreach (var component in new[] { "coordinator", "worker" }) pods.Add(deployment, component);
+            return pods;
+        }
+    }
 
     [Theory]
-    [MemberData(nameof(Components))]
-    public async Task The_lowest_addressed_pod_forms_the_cluster_whatever_its_role(string component)
+    [MemberData(nameof(Pods))]
+    public async Task The_lowest_addressed_pod_forms_the_cluster_whatever_its_role(string deployment, string component)
     {
-        var template = Manifests.NodeTemplates[component];
+        var templates = Deployment.Named(deployment).NodeTemplates;
+        var template = templates[component];
         // The other node pod has a higher IP: this one must decide to join itself.
         var self = Pod(template, "10.12.0.7");
-        var other = Pod(Manifests.NodeTemplates[component == "coordinator" ? "worker" : "coordinator"], "10.12.0.9");
-        var settings = NodeEnvironment.Settings(Manifests.Env(template), podName: self.Metadata.Name, podIp: self.Status.PodIP);
-        // A free management port (the container port follows it; the named-ports test ties the two)
-        // and any remoting port: the test binds them on this machine.
+        var other = Pod(templates[component == "coordinator" ? "worker" : "coordinator"], "10.12.0.9");
+        // TLS makes no difference to bootstrap, which speaks HTTP; its files are checked elsewhere.
+        var env = Deployment.Env(template).Where(e => !e.Key.StartsWith("SWEEP_TLS_", StringComparison.Ordinal));
+        var settings = NodeEnvironment.Settings(env, podName: self.Metadata.Name, podIp: self.Status.PodIP);
         settings = settings with { Port = 0, ManagementPort = NodeProcess.FreePort() };
         SetManagementPort(self, settings.ManagementPort);
 

@@ -53,6 +53,15 @@ takes them for nodes.
 {{ include "sweepcluster.memberLabel" . }}
 {{- end }}
 
+{{/*
+The clients of this release, such as the example Job: the NetworkPolicies admit them to remoting
+(ClusterClient) and PostgreSQL, never to management.
+*/}}
+{{- define "sweepcluster.clientSelectorLabels" -}}
+{{ include "sweepcluster.selectorLabels" . }}
+app.kubernetes.io/component: client
+{{- end }}
+
 {{/* What makes a pod of this release a cluster node; coordinator and worker pods carry it. */}}
 {{- define "sweepcluster.memberLabel" -}}
 sweepcluster/member: "true"
