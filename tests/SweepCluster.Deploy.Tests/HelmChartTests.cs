@@ -282,11 +282,46 @@ public sealed class HelmChartTests
     [Fact]
     public async Task Notes_run_only_commands_and_options_the_sweep_program_has()
     {
-        var notes = Deployment.ChartDefaults.Release!.Notes;
-        // The images' entry point runs the same program the notes run.
+        var d = Deployment.ChartDefaults;
+        var notes = d.Release!.Notes;
+        await AssertSweepCommands(notes, d.Coordinator.Spec.Template.Spec.Containers[0].Image, ["submit", "list", "watch", "report", "results", "validate"]);
+        // The report is copied from where it was written, in the pod the notes name.
+        var pod = d.Coordinator.Metadata.Name + "-0";
+        var written = Regex.Match(notes, @"report SWEEP_ID --out (\S+)").Groups[1].Value;
+        Assert.Contains($"kubectl -n sweepcluster cp -c sweep {pod}:{written} ./report", notes);
+        Assert.StartsWith("/tmp/", written);
+        // The client labels the notes give are the ones the NetworkPolicy admits.
+        foreach (var (key, value) in ClientSelector(d)) Assert.Contains($"{key}={value}", notes);
+        Assert.Contains("helm upgrade sweepcluster CHART -n sweepcluster --reuse-values --set workers.replicas=N", notes);
+    }
+
+    [Fact]
+    public async Task Docs_deploy_md_runs_only_commands_and_options_the_sweep_program_has_with_the_client_labels_the_policy_admits()
+    {
+        var docs = File.ReadAllText(Path.Combine(Sweep.RepositoryRoot, "docs", "deploy.md"));
+        var k8s = Deployment.K8s;
+        await AssertSweepCommands(docs, k8s.Coordinator.Spec.Template.Spec.Containers[0].Image,
+            ["watch", "report", "results", "validate", "validate", "submit", "watch", "report", "results"]);
+        var labels = Regex.Match(docs, @"kubectl -n sweepcluster run sweep-client .*\s+--labels=(\S+)").Groups[1].Value.Split(',').Select(l => l.Split('='))
+            .ToDictionary(l => l[0], l => l[1]);
+        Assert.Equal(ClientSelector(k8s).OrderBy(l => l.Key), labels.OrderBy(l => l.Key));
+        Assert.Contains("kubectl -n sweepcluster cp -c sweep $POD:/tmp/report ./report", docs);
+    }
+
+    /// <summary>The labels the NetworkPolicy admits to remoting, not to management: a client's.</summary>
+    static IDictionary<string, string> ClientSelector(Deployment d) => d.Named<V1NetworkPolicy>().Spec.Ingress
+        .Single(r => r.Ports.Count == 1 && r.Ports[0].Port.Value == SweepAkka.RemotingPortName).FromProperty.Single().PodSelector.MatchLabels;
+
+    /// <summary>
+    /// The `sweep` commands a text runs, in a pod (dotnet /app/sweep.dll ...), from the image (docker run
+    /// ... IMAGE ...) or from a build (.../sweep ...), in order; each command and option must be one the program has.
+    /// </summary>
+    static async Task AssertSweepCommands(string text, string image, string[] expected)
+    {
+        // The images' entry point runs the same program.
         Assert.Contains(File.ReadAllLines(Path.Combine(Sweep.RepositoryRoot, "docker", "Dockerfile")), l => l == "ENTRYPOINT [\"dotnet\", \"/app/sweep.dll\"]");
-        var calls = Regex.Matches(notes, @"dotnet /app/sweep\.dll (\w+)([^'\n]*)").ToList();
-        Assert.Equal(["submit", "list", "watch", "results"], calls.Select(c => c.Groups[1].Value));
+        var calls = Regex.Matches(text, $@"(?:dotnet /app/sweep\.dll|docker run .* {Regex.Escape(image)}|bin/Release/net10\.0/sweep) (\w+)([^'`""\n]*)").ToList();
+        Assert.Equal(expected, calls.Select(c => c.Groups[1].Value));
         foreach (var call in calls)
         {
             var help = await Sweep.Run(call.Groups[1].Value, "--help");
@@ -294,6 +329,5 @@ public sealed class HelmChartTests
             foreach (Match option in Regex.Matches(call.Groups[2].Value, @"(?<!\S)--[a-z-]+"))
                 Assert.Matches($@"(?m)^\s+{Regex.Escape(option.Value)}\b", help.Stdout);
         }
-        Assert.Contains("helm upgrade sweepcluster CHART -n sweepcluster --reuse-values --set workers.replicas=N", notes);
     }
 }
