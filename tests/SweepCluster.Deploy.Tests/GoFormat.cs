@@ -73,7 +73,7 @@ public static class GoFormat
         return (digits, exponent + whole.Length - 1 - leadingZeros);
     }
 
-    /// <summary>fmt.Sprintf for the verbs templates use: %s, %v, %d, %q and %%; a value of the wrong kind prints as Go does, %!s(int=5).</summary>
+    /// <summary>fmt.Sprintf for the verbs templates use: %s, %v, %d and %%; a value of the wrong kind prints as Go does, %!s(int=5).</summary>
     public static string Sprintf(string format, IReadOnlyList<object?> arguments)
     {
         var output = new StringBuilder();
@@ -103,7 +103,6 @@ public static class GoFormat
                 'v' => Value(argument),
                 's' => argument is string s ? s : Bad(verb, argument),
                 'd' => argument is long l ? l.ToString(CultureInfo.InvariantCulture) : Bad(verb, argument),
-                'q' => argument is string q ? Quote(q) : Bad(verb, argument),
                 _ => throw new NotSupportedException($"printf verb %{verb} is not supported by this renderer"),
             });
         }

@@ -8,7 +8,7 @@ namespace SweepCluster.Deploy.Tests;
 /// rendered here without a helm binary: text and actions with trim markers and comments; if /
 /// else if / else, with / else, range (over lists and maps, with one or two variables); define;
 /// pipelines with variables (:= and =), fields, parentheses, string and number constants; and
-/// the functions a <see cref="GoTemplate.Functions"/> table supplies. Anything else (break,
+/// the functions a table such as <see cref="HelmFunctions"/> supplies. Anything else (break,
 /// continue, block, template, else with, character constants, method calls other than the
 /// ones a value offers) is an error naming the file and line, never silently ignored.
 ///
@@ -475,8 +475,7 @@ public sealed class GoTemplate
             if (token[0] == '`') return token[1..^1];
             if (token[0] == '"') return Unquote(token);
             if (long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)) return integer;
-            if (token.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && long.TryParse(token[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hex)) return hex;
-            if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && char.IsAsciiDigit(token.TrimStart('-', '+')[0])) return real;
+            if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && token.TrimStart('-', '+') is [var first, ..] && char.IsAsciiDigit(first)) return real;
             throw Error($"'{token}' is not supported by this renderer");
         }
 

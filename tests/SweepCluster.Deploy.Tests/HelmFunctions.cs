@@ -22,11 +22,7 @@ public static class HelmFunctions
         ["or"] = ((a, _) => Lazy(a, "or").Aggregate((object?)false, (last, next) => Truth(last) ? last : next.Value), true),
         ["not"] = ((a, _) => !Truth(Arguments(a, "not", 1)[0]), false),
         ["eq"] = ((a, _) => Arguments(a, "eq", 2, int.MaxValue).Skip(1).Any(b => Compare(a[0], b) == 0), false),
-        ["ne"] = ((a, _) => Compare(Arguments(a, "ne", 2)[0], a[1]) != 0, false),
-        ["lt"] = ((a, _) => Compare(Arguments(a, "lt", 2)[0], a[1], ordered: true) < 0, false),
-        ["le"] = ((a, _) => Compare(Arguments(a, "le", 2)[0], a[1], ordered: true) <= 0, false),
         ["gt"] = ((a, _) => Compare(Arguments(a, "gt", 2)[0], a[1], ordered: true) > 0, false),
-        ["ge"] = ((a, _) => Compare(Arguments(a, "ge", 2)[0], a[1], ordered: true) >= 0, false),
         ["printf"] = ((a, _) => GoFormat.Sprintf(String(Arguments(a, "printf", 1, int.MaxValue), 0, "printf"), a.Skip(1).ToList()), false),
         // Helm's.
         ["include"] = ((a, context) => context.Execute(String(Arguments(a, "include", 2), 0, "include"), a[1]), false),

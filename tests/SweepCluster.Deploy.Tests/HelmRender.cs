@@ -17,7 +17,7 @@ namespace SweepCluster.Deploy.Tests;
 public static partial class HelmRender
 {
     /// <summary>A rendered release: its objects with the template each came from, and its notes.</summary>
-    public sealed record Release(IReadOnlyList<(string Template, IKubernetesObject<V1ObjectMeta> Object)> Objects, string Notes, JsonNode Values);
+    public sealed record Release(IReadOnlyList<(string Template, IKubernetesObject<V1ObjectMeta> Object)> Objects, string Notes);
 
     /// <summary>Renders the chart as `helm template NAME helm/sweepcluster -n NAMESPACE -f FILE -f ...` would.</summary>
     /// <param name="valueFiles">YAML texts, as values files given with -f: a later one wins.</param>
@@ -62,7 +62,7 @@ public static partial class HelmRender
             foreach (var document in DocumentSeparator().Split(output).Where(d => d.Trim().Length > 0))
                 objects.AddRange(KubernetesManifest.Parse(document, template + ", as rendered").Select(o => (template, o)));
         }
-        return new Release(objects, notes, merged);
+        return new Release(objects, notes);
     }
 
     static string TemplateName(string chartName, string file) => $"{chartName}/templates/{Path.GetFileName(file)}";
