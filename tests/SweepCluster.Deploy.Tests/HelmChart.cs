@@ -1,200 +1,40 @@
-using System.Globalization;
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Json.Schema;
 using SweepCluster.Cli.Tests;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static SweepCluster.Deploy.Tests.GoTemplate;
 
 namespace SweepCluster.Deploy.Tests;
 
 /// <summary>
-/// helm/sweepcluster read as text. There is no helm binary here, so the templates are checked
-/// for what they say rather than rendered: their actions ({{ ... }}) are lexed as Go templates
-/// lex them, blocks matched, helpers inlined where they are included, and .Values paths
-/// resolved in values.yaml.
+/// helm/sweepcluster's files: its values and their schema, and its templates parsed by
+/// <see cref="GoTemplate"/> for what rendering cannot show, such as a .Values path in a branch
+/// no rendering takes (<see cref="HelmRender"/> renders them).
 /// </summary>
 public static partial class HelmChart
 {
     public static readonly string Folder = Path.Combine(Sweep.RepositoryRoot, "helm", "sweepcluster");
     public static readonly string TemplatesFolder = Path.Combine(Folder, "templates");
-    public const string HelpersFile = "_helpers.tpl";
 
-    /// <summary>Every file of templates/ by name: the manifests, _helpers.tpl and NOTES.txt.</summary>
-    public static IReadOnlyDictionary<string, string> Templates() => Directory.GetFiles(TemplatesFolder)
-        .ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
-
-    public static string Template(string name) => File.ReadAllText(Path.Combine(TemplatesFolder, name));
-
-    /// <summary>The manifest templates: what Helm renders into objects (not the helpers, not NOTES.txt).</summary>
-    public static IEnumerable<string> ManifestTemplates() => Templates().Keys.Where(n => n.EndsWith(".yaml", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
-
-    /// <summary>One {{ ... }}: its text without delimiters, trim markers and outer spaces; a comment has Comment set.</summary>
-    public sealed record Action(string Text, int Start, int End, int Line, bool Comment)
+    /// <summary>Every file of templates/ parsed into one template set, as Helm parses them.</summary>
+    public static GoTemplate Templates()
     {
-        /// <summary>The first word: if, else, end, range, with, define, include, ...</summary>
-        public string Keyword => Regex.Match(Text, @"^[A-Za-z]+").Value;
+        var set = new GoTemplate(HelmFunctions.All);
+        foreach (var file in Directory.GetFiles(TemplatesFolder).Order(StringComparer.Ordinal)) set.Add(Path.GetFileName(file), File.ReadAllText(file));
+        return set;
     }
 
-    /// <summary>Lexes the actions of a template; throws on an unclosed {{, a nested {{ or a }} outside an action.</summary>
-    public static IReadOnlyList<Action> Actions(string text)
-    {
-        var actions = new List<Action>();
-        var i = 0;
-        while (true)
-        {
-            var open = text.IndexOf("{{", i, StringComparison.Ordinal);
-            var stray = text.IndexOf("}}", i, StringComparison.Ordinal);
-            if (stray >= 0 && (open < 0 || stray < open)) throw new FormatException($"line {LineOf(text, stray)}: '}}}}' outside an action");
-            if (open < 0) return actions;
-            var j = open + 2;
-            // "{{- " trims the text before; the space is part of the marker ("{{-3}}" is a number).
-            if (j + 1 < text.Length && text[j] == '-' && char.IsWhiteSpace(text[j + 1])) j++;
-            while (j < text.Length && char.IsWhiteSpace(text[j])) j++;
-            var comment = string.CompareOrdinal(text, j, "/*", 0, 2) == 0;
-            int close;
-            if (comment)
-            {
-                var endComment = text.IndexOf("*/", j + 2, StringComparison.Ordinal);
-                if (endComment < 0) throw new FormatException($"line {LineOf(text, open)}: unclosed comment");
-                close = text.IndexOf("}}", endComment, StringComparison.Ordinal);
-                if (close < 0 || text[(endComment + 2)..close].Trim() is not ("" or "-"))
-                    throw new FormatException($"line {LineOf(text, open)}: a comment must end right before }}}}");
-            }
-            else
-            {
-                close = -1;
-                for (var k = j; k < text.Length && close < 0; k++)
-                {
-                    if (text[k] is '"' or '`' or '\'') k = EndOfQuote(text, k, open);
-                    else if (string.CompareOrdinal(text, k, "{{", 0, 2) == 0) throw new FormatException($"line {LineOf(text, k)}: '{{{{' inside an action opened on line {LineOf(text, open)}");
-                    else if (string.CompareOrdinal(text, k, "}}", 0, 2) == 0) close = k;
-                }
-                if (close < 0) throw new FormatException($"line {LineOf(text, open)}: '{{{{' without '}}}}'");
-            }
-            // " -}}" trims the text after; the space is part of the marker, as in "{{- ".
-            var inner = Regex.Replace(text[j..close], @"(^|\s)-\s*$", "").Trim();
-            actions.Add(new Action(comment ? "" : inner, open, close + 2, LineOf(text, open), comment));
-            i = close + 2;
-        }
-    }
+    static readonly JsonSchema Schema = JsonSchema.FromText(File.ReadAllText(Path.Combine(Folder, "values.schema.json")));
 
-    static int EndOfQuote(string text, int start, int actionStart)
-    {
-        var quote = text[start];
-        for (var k = start + 1; k < text.Length; k++)
-        {
-            if (quote != '`' && text[k] == '\\') k++;
-            else if (text[k] == quote) return k;
-            else if (text[k] == '\n' && quote != '`') break;
-        }
-        throw new FormatException($"line {LineOf(text, actionStart)}: unterminated {quote} in an action");
-    }
+    /// <summary>Values checked against values.schema.json, as Helm checks them before rendering.</summary>
+    public static EvaluationResults ValidateValues(JsonNode? values) =>
+        Schema.Evaluate(JsonSerializer.SerializeToElement(values), new EvaluationOptions { OutputFormat = OutputFormat.List });
 
-    static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
-
-    /// <summary>A control structure: its opening action (if, range, with, define, block) and its end.</summary>
-    public sealed record Block(Action Open, Action End);
-
-    static readonly HashSet<string> Openers = ["if", "range", "with", "define", "block"];
-
-    /// <summary>The blocks of a template, innermost first; throws on an end without a block, an else outside one, or a block without an end.</summary>
-    public static IReadOnlyList<Block> Blocks(string text)
-    {
-        var blocks = new List<Block>();
-        var open = new Stack<Action>();
-        foreach (var action in Actions(text).Where(a => !a.Comment))
-        {
-            switch (action.Keyword)
-            {
-                case var k when Openers.Contains(k):
-                    if (k == "define" && open.Count > 0) throw new FormatException($"line {action.Line}: define inside a block");
-                    open.Push(action);
-                    break;
-                case "else":
-                    if (!open.TryPeek(out var top) || top.Keyword is not ("if" or "range" or "with"))
-                        throw new FormatException($"line {action.Line}: else outside if, range or with");
-                    break;
-                case "end":
-                    if (!open.TryPop(out var start)) throw new FormatException($"line {action.Line}: end without a block");
-                    blocks.Add(new Block(start, action));
-                    break;
-            }
-        }
-        if (open.TryPop(out var unclosed)) throw new FormatException($"line {unclosed.Line}: {unclosed.Keyword} without end");
-        return blocks;
-    }
-
-    /// <summary>
-    /// The text split at its blocks <c>{{ if CONDITION }} ... {{ end }}</c>: the text without them,
-    /// and what they hold (nested blocks and all), as rendered with the condition false and true.
-    /// </summary>
-    public static (string Without, string Inside) SplitAt(string text, string condition)
-    {
-        var without = new StringBuilder();
-        var inside = new StringBuilder();
-        var at = 0;
-        foreach (var block in Blocks(text).Where(b => b.Open.Text == "if " + condition).OrderBy(b => b.Open.Start))
-        {
-            if (block.Open.Start < at) continue;
-            without.Append(text, at, block.Open.Start - at);
-            inside.Append(text, block.Open.End, block.End.Start - block.Open.End).Append('\n');
-            at = block.End.End;
-        }
-        return (without.Append(text, at, text.Length - at).ToString(), inside.ToString());
-    }
-
-    /// <summary>The helpers: each define's name and body.</summary>
-    public static IReadOnlyDictionary<string, string> Defines()
-    {
-        var text = Template(HelpersFile);
-        return Blocks(text).Where(b => b.Open.Keyword == "define")
-            .ToDictionary(b => Regex.Match(b.Open.Text, "^define \"([^\"]+)\"$").Groups[1].Value, b => text[b.Open.End..b.End.Start]);
-    }
-
-    /// <summary>Names used by include "x" and template "x" anywhere in an action, nested calls too.</summary>
-    public static IEnumerable<string> IncludedNames(string text) => Actions(text).Where(a => !a.Comment)
-        .SelectMany(a => IncludePattern().Matches(a.Text)).Select(m => m.Groups[1].Value);
-
-    [GeneratedRegex("""\b(?:include|template)\s+"([^"]+)"\s*([^\s|)]*)""")]
-    public static partial Regex IncludePattern();
-
-    /// <summary>
-    /// The template with every include (or template) that stands alone on its line, the ones that
-    /// insert YAML lines, replaced by the helper's body, itself expanded: the text a workload is
-    /// made of, helpers and all. Includes within a line (a name, a quoted value) stay as they are.
-    /// Indentation is not reproduced; what this is for is finding entries (env names, ports) and their values.
-    /// </summary>
-    public static string Expand(string text, IReadOnlyDictionary<string, string> defines)
-    {
-        var result = new StringBuilder();
-        var at = 0;
-        foreach (var action in Actions(text))
-        {
-            var include = Regex.Match(action.Text, """^(?:include|template)\s+"([^"]+)""");
-            var lineStart = text.LastIndexOf('\n', Math.Max(action.Start - 1, 0)) + 1;
-            var lineEnd = text.IndexOf('\n', action.End) is var n && n >= 0 ? n : text.Length;
-            if (!include.Success || text[lineStart..action.Start].Trim().Length > 0 || text[action.End..lineEnd].Trim().Length > 0) continue;
-            result.Append(text, at, action.Start - at).Append(Expand(defines[include.Groups[1].Value], defines));
-            at = action.End;
-        }
-        return result.Append(text, at, text.Length - at).ToString();
-    }
-
-    /// <summary>The env entries (upper-case names: containers, ports and volumes are named in lower case) of an expanded template, in order.</summary>
-    public static IReadOnlyList<NodeEnvironment.Entry> Env(string expanded)
-    {
-        var lines = expanded.Split('\n').Where(l => !l.TrimStart().StartsWith('#')).ToArray();
-        var env = new List<NodeEnvironment.Entry>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var name = Regex.Match(lines[i], @"^\s*- name: ([A-Z][A-Z0-9_]*)\s*$");
-            if (!name.Success) continue;
-            var value = i + 1 < lines.Length ? Regex.Match(lines[i + 1], @"^\s*value: (.*)$") : Match.Empty;
-            env.Add(new NodeEnvironment.Entry(name.Groups[1].Value, value.Success ? value.Groups[1].Value.Trim() : null));
-        }
-        return env;
-    }
+    public static string Errors(EvaluationResults results) => string.Join("\n", (results.Details ?? [])
+        .Where(d => d.Errors is not null)
+        .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")));
 
     /// <summary>values.yaml, parsed.</summary>
     public static YamlMappingNode Values() => ParseYaml(File.ReadAllText(Path.Combine(Folder, "values.yaml")));
@@ -205,6 +45,9 @@ public static partial class HelmChart
         stream.Load(new StringReader(yaml));
         return (YamlMappingNode)stream.Documents.Single().RootNode;
     }
+
+    /// <summary>A values file as the JSON that values.schema.json sees: Helm reads it as YAML 1.1, so `replicas: two` is a string and `gpus: 1` a number.</summary>
+    public static JsonNode? ToJson(YamlNode node) => YamlScalars.ToJson(node, YamlScalars.Yaml11);
 
     /// <summary>The node at a dotted path ("workers.gpus") of values.yaml, or null if there is none.</summary>
     public static YamlNode? Resolve(YamlMappingNode values, string path)
@@ -228,11 +71,14 @@ public static partial class HelmChart
         foreach (var (key, value) in map.Children)
         {
             var path = prefix + ((YamlScalarNode)key).Value;
-            if (value is YamlMappingNode child && child.Children.Count > 0 && child.Children.Keys.All(k => Regex.IsMatch(((YamlScalarNode)k).Value!, @"^[A-Za-z_]\w*$")))
+            if (value is YamlMappingNode child && child.Children.Count > 0 && child.Children.Keys.All(k => Identifier().IsMatch(((YamlScalarNode)k).Value!)))
                 foreach (var leaf in LeafPaths(child, path + ".")) yield return leaf;
             else yield return path;
         }
     }
+
+    [GeneratedRegex(@"^[A-Za-z_]\w*$")]
+    private static partial Regex Identifier();
 
     /// <summary>A .Values path a template reads, where; or a misuse of .Values where `.` is not the root.</summary>
     public sealed record ValuesReference(string File, int Line, string Path, string? Error = null);
@@ -240,78 +86,69 @@ public static partial class HelmChart
     static readonly HashSet<string> BuiltIns = ["Values", "Release", "Chart", "Files", "Capabilities", "Template"];
 
     /// <summary>
-    /// The .Values paths a template reads, with `.` followed through with and range: inside
-    /// `with .Values.x`, `.y` is x.y; inside range (or with anything else), `.` is an element whose
-    /// fields are not checked, and `.Values` there is an error, since `.` is not the root ($.Values is).
-    /// Defines are read with `.` the root: every include passes it (checked by the tests).
+    /// The .Values paths a template body reads in every branch, taken or not, with `.` followed
+    /// through with and range: inside `with .Values.x`, `.y` is x.y; inside range (or with anything
+    /// else), `.` is an element whose fields are not checked, and `.Values` there is an error since
+    /// `.` is not the root ($.Values is). Defines are read with `.` the root: every include passes it.
     /// </summary>
-    public static IEnumerable<ValuesReference> ValuesReferences(string file, string text)
+    public static IEnumerable<ValuesReference> ValuesReferences(string file, ListNode body) => References(file, body, "");
+
+    static IEnumerable<ValuesReference> References(string file, Node node, string? dot) => node switch
     {
-        // Per open block: the dot inside it ("" the root, a values path, or null for unknown).
-        var scopes = new Stack<(string Keyword, string? Dot, string? Outer)>();
-        string? Dot() => scopes.Count == 0 ? "" : scopes.Peek().Dot;
-        foreach (var action in Actions(text).Where(a => !a.Comment))
+        ListNode list => list.Nodes.SelectMany(n => References(file, n, dot)),
+        ActionNode action => References(file, action.Pipeline, dot),
+        IfNode n => References(file, n.Condition, dot).Concat(References(file, n.Then, dot)).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
+        WithNode n => References(file, n.Value, dot).Concat(References(file, n.Then, WithDot(n.Value, dot))).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
+        RangeNode n => References(file, n.Over, dot).Concat(References(file, n.Body, null)).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
+        _ => [],
+    };
+
+    static IEnumerable<ValuesReference> References(string file, Pipeline pipeline, string? dot)
+    {
+        foreach (var expr in Exprs(pipeline))
         {
-            var code = Regex.Replace(action.Text, "\"(?:\\\\.|[^\"\\\\])*\"|`[^`]*`", "\"\"");
-            var dot = Dot();
-            foreach (Match m in Regex.Matches(code, @"\$\.Values((?:\.[A-Za-z_]\w*)+)"))
-                yield return new ValuesReference(file, action.Line, m.Groups[1].Value[1..]);
-            foreach (Match m in FieldChain().Matches(code))
+            if (expr is VariableExpr { Name: "$", Fields: ["Values", _, ..] } root)
+                yield return new ValuesReference(file, pipeline.Line, string.Join('.', root.Fields.Skip(1)));
+            if (expr is not FieldExpr { Fields: [var first, ..] fields }) continue;
+            var chain = string.Join('.', fields);
+            if (dot == "")
             {
-                var chain = m.Groups[1].Value;
-                var root = chain.Split('.')[0];
-                if (dot == "")
-                {
-                    if (root == "Values" && chain.Contains('.')) yield return new ValuesReference(file, action.Line, chain["Values.".Length..]);
-                    else if (!BuiltIns.Contains(root)) yield return new ValuesReference(file, action.Line, chain, $".{chain} at the root is no built-in object");
-                }
-                else if (root == "Values") yield return new ValuesReference(file, action.Line, chain, $".{chain} where `.` is not the root: use $.{chain}");
-                else if (dot is not null) yield return new ValuesReference(file, action.Line, dot + "." + chain);
+                if (first == "Values" && fields.Count > 1) yield return new ValuesReference(file, pipeline.Line, chain["Values.".Length..]);
+                else if (!BuiltIns.Contains(first)) yield return new ValuesReference(file, pipeline.Line, chain, $".{chain} at the root is no built-in object");
             }
-            switch (action.Keyword)
-            {
-                case "if" or "define" or "block":
-                    scopes.Push((action.Keyword, action.Keyword == "if" ? dot : "", dot));
-                    break;
-                case "with" or "range":
-                    var target = Regex.Match(code, @"^(?:with|range)\s+\$?\.Values((?:\.[A-Za-z_]\w*)+)\s*$");
-                    scopes.Push((action.Keyword, action.Keyword == "with" && target.Success && dot == "" ? target.Groups[1].Value[1..] : null, dot));
-                    break;
-                case "else" when scopes.Count > 0:
-                    // The else of with and range runs with the outer dot.
-                    var (keyword, _, outer) = scopes.Pop();
-                    scopes.Push((keyword, outer, outer));
-                    break;
-                case "end" when scopes.Count > 0:
-                    scopes.Pop();
-                    break;
-            }
+            else if (first == "Values") yield return new ValuesReference(file, pipeline.Line, chain, $".{chain} where `.` is not the root: use $.{chain}");
+            else if (dot is not null) yield return new ValuesReference(file, pipeline.Line, dot + "." + chain);
         }
     }
 
-    [GeneratedRegex(@"(?<![\w)\]$.])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")]
-    private static partial Regex FieldChain();
+    /// <summary>The values path `.` is inside `with PIPELINE`, if the pipeline is one .Values path.</summary>
+    static string? WithDot(Pipeline value, string? dot) => value.Commands is [{ Operands: [var operand] }]
+        ? operand switch
+        {
+            FieldExpr { Fields: ["Values", _, ..] f } when dot == "" => string.Join('.', f.Skip(1)),
+            VariableExpr { Name: "$", Fields: ["Values", _, ..] f } => string.Join('.', f.Skip(1)),
+            _ => null,
+        }
+        : null;
 
-    /// <summary>
-    /// A YAML document as the JSON that values.schema.json sees: plain scalars typed as Helm's YAML
-    /// parser (YAML 1.1) types them, so `replicas: two` is a string and `gpus: 1` a number.
-    /// </summary>
-    public static JsonNode? ToJson(YamlNode node) => node switch
+    /// <summary>An include: the helper it names and whether it passes the root (`.` where `.` is the root, or `$`).</summary>
+    public sealed record Include(string File, int Line, string Name, bool PassesRoot);
+
+    /// <summary>Every include of a body, in nested calls too; `.` passes the root only where `.` is the root (outside with and range).</summary>
+    public static IEnumerable<Include> Includes(string file, ListNode body) => PipelinesWithDot(body, dotIsRoot: true)
+        .SelectMany(p => Commands(p.Pipeline).Select(c => (p.Pipeline.Line, p.DotIsRoot, c.Operands)))
+        .Where(c => c.Operands is [FunctionExpr { Name: "include" }, ..])
+        .Select(c => c.Operands is [_, ConstantExpr { Value: string name }, var argument]
+            ? new Include(file, c.Line, name, argument is VariableExpr { Name: "$", Fields.Count: 0 } || (argument is DotExpr && c.DotIsRoot))
+            : throw new TemplateException($"{file}:{c.Line}: include takes a helper's name and one argument"));
+
+    static IEnumerable<(Pipeline Pipeline, bool DotIsRoot)> PipelinesWithDot(Node node, bool dotIsRoot) => node switch
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
-        YamlSequenceNode list => new JsonArray(list.Children.Select(ToJson).ToArray()),
-        YamlScalarNode { Style: ScalarStyle.Plain } scalar => PlainScalar(scalar.Value ?? ""),
-        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
-        _ => throw new NotSupportedException(node.NodeType.ToString()),
+        ListNode list => list.Nodes.SelectMany(n => PipelinesWithDot(n, dotIsRoot)),
+        ActionNode action => [(action.Pipeline, dotIsRoot)],
+        IfNode n => PipelinesWithDot(n.Then, dotIsRoot).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Condition, dotIsRoot)),
+        WithNode n => PipelinesWithDot(n.Then, false).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Value, dotIsRoot)),
+        RangeNode n => PipelinesWithDot(n.Body, false).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Over, dotIsRoot)),
+        _ => [],
     };
-
-    static JsonNode? PlainScalar(string value)
-    {
-        if (value is "" or "~" or "null" or "Null" or "NULL") return null;
-        if (value is "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "y" or "Y" or "on" or "On" or "ON") return JsonValue.Create(true);
-        if (value is "false" or "False" or "FALSE" or "no" or "No" or "NO" or "n" or "N" or "off" or "Off" or "OFF") return JsonValue.Create(false);
-        if (Regex.IsMatch(value, @"^[-+]?(0|[1-9][0-9]*)$")) return JsonValue.Create(long.Parse(value, CultureInfo.InvariantCulture));
-        if (Regex.IsMatch(value, @"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")) return JsonValue.Create(double.Parse(value, CultureInfo.InvariantCulture));
-        return JsonValue.Create(value);
-    }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
@@ -10,19 +9,15 @@ using YamlDotNet.RepresentationModel;
 namespace SweepCluster.Deploy.Tests;
 
 /// <summary>
-/// helm/sweepcluster, checked statically (see <see cref="HelmChart"/>): the values against their
-/// schema, every reference in the templates, and the chart against k8s/, which it must deploy alike.
+/// helm/sweepcluster: its values against their schema, what its templates refer to in every
+/// branch, and its renderings (<see cref="HelmRender"/>) against k8s/, which the defaults must
+/// deploy alike, object for object and field for field.
 /// </summary>
 public sealed class HelmChartTests
 {
-    static readonly JsonSchema Schema = JsonSchema.FromText(File.ReadAllText(Path.Combine(HelmChart.Folder, "values.schema.json")));
+    static EvaluationResults Validate(JsonNode? values) => HelmChart.ValidateValues(values);
 
-    static EvaluationResults Validate(JsonNode? values) =>
-        Schema.Evaluate(JsonSerializer.SerializeToElement(values), new EvaluationOptions { OutputFormat = OutputFormat.List });
-
-    static string Errors(EvaluationResults results) => string.Join("\n", (results.Details ?? [])
-        .Where(d => d.Errors is not null)
-        .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")));
+    static string Errors(EvaluationResults results) => HelmChart.Errors(results);
 
     [Fact]
     public void Chart_yaml_is_a_v2_chart_named_sweepcluster_with_a_semver_version_and_an_app_version()
@@ -106,7 +101,7 @@ public sealed class HelmChartTests
     public void Every_Values_reference_in_the_templates_exists_in_values_yaml()
     {
         var values = HelmChart.Values();
-        var references = HelmChart.Templates().SelectMany(t => HelmChart.ValuesReferences(t.Key, t.Value)).ToList();
+        var references = HelmChart.Templates().Entries.SelectMany(t => HelmChart.ValuesReferences(t.File, t.Body)).ToList();
         Assert.Contains(references, r => r.Path == "workers.gpus");
         var bad = references.Where(r => r.Error is not null || HelmChart.Resolve(values, r.Path) is null)
             .Select(r => $"{r.File}:{r.Line}: {r.Error ?? r.Path + " is not in values.yaml"}").ToList();
@@ -125,319 +120,207 @@ public sealed class HelmChartTests
             key: {{ .key }} {{ $.Values.workers.nodeSelector | toYaml }}
             {{- end }}
             x: {{ .Values.workers.gpu }}
+            {{- if .Values.tls.enabled }}{{ else }}{{ (.Values.coordinator).replica }}{{ end }}
             """;
-        var references = HelmChart.ValuesReferences("t.yaml", template).ToList();
+        var set = new GoTemplate(HelmFunctions.All);
+        set.Add("t.yaml", template);
+        var references = HelmChart.ValuesReferences("t.yaml", set["t.yaml"]).ToList();
         Assert.Contains(references, r => r is { Path: "workers.replicas", Error: null });
         Assert.Contains(references, r => r is { Line: 3, Error: not null });
         Assert.Contains(references, r => r is { Path: "workers.nodeSelector", Error: null });
         Assert.DoesNotContain(references, r => r.Path.EndsWith("key", StringComparison.Ordinal));
+        // In a branch no rendering with the defaults takes, too.
+        Assert.Contains(references, r => r is { Line: 9, Path: "coordinator" });
         Assert.Null(HelmChart.Resolve(HelmChart.Values(), references.Single(r => r.Line == 8).Path));
     }
 
     [Fact]
     public void Every_value_in_values_yaml_is_read_by_a_template()
     {
-        var references = HelmChart.Templates().SelectMany(t => HelmChart.ValuesReferences(t.Key, t.Value)).Select(r => r.Path).ToHashSet();
+        var references = HelmChart.Templates().Entries.SelectMany(t => HelmChart.ValuesReferences(t.File, t.Body)).Select(r => r.Path).ToHashSet();
         var unused = HelmChart.LeafPaths(HelmChart.Values())
             .Where(leaf => !references.Any(r => leaf == r || leaf.StartsWith(r + ".", StringComparison.Ordinal))).ToList();
         Assert.True(unused.Count == 0, "values no template reads: " + string.Join(", ", unused));
     }
 
     [Fact]
-    public void Every_include_names_a_helper_passes_the_root_and_every_helper_is_used()
+    public void Every_include_names_a_helper_and_passes_the_root_every_helper_is_used_and_only_the_helpers_file_defines()
     {
-        var defines = HelmChart.Defines();
-        Assert.Contains("sweepcluster.fullname", defines.Keys);
-        var templates = HelmChart.Templates();
-        var used = templates.Values.SelectMany(HelmChart.IncludedNames).ToHashSet();
-        Assert.Empty(used.Except(defines.Keys));
-        Assert.Empty(defines.Keys.Except(used));
+        var set = HelmChart.Templates();
+        var defines = set.Entries.Where(t => t.Name != t.File).ToList();
+        Assert.Contains(defines, d => d.Name == "sweepcluster.fullname");
+        Assert.All(defines, d => Assert.Equal("_helpers.tpl", d.File));
+        var includes = set.Entries.SelectMany(t => HelmChart.Includes(t.File, t.Body)).ToList();
+        Assert.Empty(includes.Select(i => i.Name).Except(defines.Select(d => d.Name)));
+        Assert.Empty(defines.Select(d => d.Name).Except(includes.Select(i => i.Name)));
         // Helpers read .Values and .Release from `.`: each must be given the root.
-        foreach (var (name, text) in templates)
-            foreach (var action in HelmChart.Actions(text).Where(a => !a.Comment))
-                foreach (Match m in HelmChart.IncludePattern().Matches(action.Text))
-                    Assert.True(m.Groups[2].Value is "." or "$", $"{name}:{action.Line}: include \"{m.Groups[1].Value}\" {m.Groups[2].Value}");
-        // Only the helpers file defines anything.
-        Assert.All(templates.Where(t => t.Key != HelmChart.HelpersFile), t => Assert.DoesNotContain(HelmChart.Blocks(t.Value), b => b.Open.Keyword == "define"));
+        Assert.All(includes, i => Assert.True(i.PassesRoot, $"{i.File}:{i.Line}: include \"{i.Name}\" without the root"));
+    }
+
+    /// <summary>A rendering's objects by kind and name, as JSON, with what Helm adds to k8s/'s removed.</summary>
+    static Dictionary<string, JsonNode> Comparable(Deployment d, string release = "sweepcluster") => d.Objects
+        .Where(o => o.Object is not V1Namespace)
+        .ToDictionary(o => $"{o.Object.Kind} {o.Object.Metadata.Name}", o => WithoutHelmAdditions(ObjectDifferences.Json(o.Object), release));
+
+    /// <summary>
+    /// The differences between the chart and k8s/ that are by design, and only those: Helm's labels
+    /// (the chart and version, managed-by, the app version, and the release's instance label, which
+    /// selectors and the discovery selector also carry to keep two releases apart), and the example
+    /// Job's hook annotations (a post-install hook, since an upgrade cannot change a Job).
+    /// </summary>
+    static JsonNode WithoutHelmAdditions(JsonNode node, string release)
+    {
+        string[] helmLabels = ["helm.sh/chart", "app.kubernetes.io/managed-by", "app.kubernetes.io/version", "app.kubernetes.io/instance"];
+        string[] hookAnnotations = ["helm.sh/hook", "helm.sh/hook-delete-policy"];
+        void Walk(JsonNode? n)
+        {
+            switch (n)
+            {
+                case JsonObject o:
+                    foreach (var (key, value) in o.ToList())
+                    {
+                        if (key is "labels" or "matchLabels" or "selector" && value is JsonObject labels && labels.All(l => l.Value is JsonValue))
+                            foreach (var label in helmLabels) labels.Remove(label);
+                        if (key == "annotations" && value is JsonObject annotations)
+                        {
+                            foreach (var annotation in hookAnnotations) annotations.Remove(annotation);
+                            if (annotations.Count == 0) o.Remove(key);
+                        }
+                        if (key == "value" && o["name"]?.GetValue<string>() == "SWEEP_DISCOVERY_LABEL_SELECTOR")
+                            o[key] = string.Join(',', value!.GetValue<string>().Split(',').Where(p => p != $"app.kubernetes.io/instance={release}"));
+                        Walk(o[key]);
+                    }
+                    break;
+                case JsonArray a:
+                    foreach (var item in a) Walk(item);
+                    break;
+            }
+        }
+        var copy = node.DeepClone();
+        Walk(copy);
+        return copy;
+    }
+
+    static void AssertSame(IReadOnlyDictionary<string, JsonNode> expected, IReadOnlyDictionary<string, JsonNode> actual)
+    {
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        var differences = expected.SelectMany(e => ObjectDifferences.Between(e.Value, actual[e.Key]).Select(d => e.Key + d)).ToList();
+        Assert.True(differences.Count == 0, string.Join("\n", differences));
     }
 
     [Fact]
-    public void Templates_are_balanced()
+    public void The_default_rendering_is_k8s_object_for_object_and_field_for_field_but_for_what_helm_adds_and_the_namespace()
     {
-        foreach (var (name, text) in HelmChart.Templates())
+        var k8s = Deployment.K8s;
+        Assert.Equal(["Namespace"], k8s.Objects.Select(o => o.Object.Kind).Except(Deployment.ChartDefaults.Objects.Select(o => o.Object.Kind)));
+        AssertSame(Comparable(k8s), Comparable(Deployment.ChartDefaults));
+        // What is removed before comparing is there.
+        var worker = Deployment.ChartDefaults.Worker;
+        Assert.Equal("Helm", worker.Metadata.Labels["app.kubernetes.io/managed-by"]);
+        Assert.Equal("sweepcluster", worker.Spec.Selector.MatchLabels["app.kubernetes.io/instance"]);
+        Assert.Equal("post-install", Deployment.ChartDefaults.ExampleJob!.Metadata.Annotations["helm.sh/hook"]);
+    }
+
+    [Fact]
+    public void With_tls_enabled_the_rendering_is_k8s_with_its_tls_patch_on_the_nodes_and_on_the_example_job_s_client()
+    {
+        var expected = Comparable(Deployment.K8sWithTls);
+        // k8s/'s Job is a plain client, the chart's presents the nodes' certificate: the same patch, on its container.
+        var job = Deployment.K8s.ExampleJob!;
+        var patch = Manifests.TlsPatchJson.DeepClone();
+        patch["spec"]!["template"]!["spec"]!["containers"]![0]!["name"] = job.Spec.Template.Spec.Containers[0].Name;
+        expected[$"Job {job.Metadata.Name}"] = WithoutHelmAdditions(ObjectDifferences.Json(Deployment.Patched(job, patch)), "sweepcluster");
+        var tls = Deployment.Named("chart: TLS");
+        var actual = Comparable(tls);
+        // ... and addresses the cluster as akka.ssl.tcp://.
+        var args = (JsonArray)actual[$"Job {job.Metadata.Name}"]["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!;
+        Assert.StartsWith(RemoteTls.Protocol + "://", args[3]!.GetValue<string>());
+        args[3] = args[3]!.GetValue<string>().Replace(RemoteTls.Protocol, RemoteTls.PlainProtocol, StringComparison.Ordinal);
+        AssertSame(expected, actual);
+    }
+
+    [Fact]
+    public void An_external_database_takes_out_the_postgresql_objects_and_its_policy_and_nothing_else()
+    {
+        var external = Comparable(Deployment.Named("chart: external PostgreSQL"));
+        var defaults = Comparable(Deployment.ChartDefaults);
+        Assert.Equal(["NetworkPolicy sweepcluster-postgresql", "Secret sweepcluster-postgresql", "Service sweepcluster-postgresql", "StatefulSet sweepcluster-postgresql"],
+            defaults.Keys.Except(external.Keys).Order(StringComparer.Ordinal));
+        Assert.Empty(external.Keys.Except(defaults.Keys));
+    }
+
+    [Fact]
+    public void A_second_release_in_the_namespace_has_its_own_names_and_its_nodes_never_find_or_admit_the_first_release_s()
+    {
+        var first = Deployment.ChartDefaults;
+        var prod = Deployment.Named("chart: release prod, CPU workers");
+        Assert.Empty(first.Objects.Select(o => $"{o.Object.Kind} {o.Object.Metadata.Name}").Intersect(prod.Objects.Select(o => $"{o.Object.Kind} {o.Object.Metadata.Name}")));
+        Assert.All(prod.Objects, o => Assert.StartsWith("prod-sweepcluster", o.Object.Metadata.Name));
+        foreach (var template in prod.NodeTemplates.Values)
         {
-            var blocks = HelmChart.Blocks(text);
-            Assert.True(HelmChart.Actions(text).Count > 0, name);
-            Assert.All(blocks, b => Assert.True(b.End.Start > b.Open.End, name));
+            var selector = Deployment.Env(template)["SWEEP_DISCOVERY_LABEL_SELECTOR"].Split(',').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
+            Assert.Equal("prod", selector["app.kubernetes.io/instance"]);
+            Assert.All(first.NodeTemplates.Values, other => Assert.NotEqual("prod", other.Metadata.Labels["app.kubernetes.io/instance"]));
+            Assert.Equal("prod", prod.Named<V1NetworkPolicy>().Spec.PodSelector.MatchLabels["app.kubernetes.io/instance"]);
         }
     }
 
     [Theory]
-    [InlineData("{{ if .Values.a }}x", "if without end")]
-    [InlineData("x\n{{ end }}", "end without a block")]
-    [InlineData("{{ .Values.a }", "without")]
-    [InlineData("a: {{ .Values.a }}}}", "outside an action")]
-    [InlineData("{{ .Values.a {{ .Values.b }}", "inside an action")]
-    [InlineData("{{ else }}", "else outside")]
-    [InlineData("{{ with .Values.a }}{{ define \"x\" }}{{ end }}{{ end }}", "define inside a block")]
-    [InlineData("{{ printf \"%s }}", "unterminated")]
-    public void An_unbalanced_template_is_refused(string template, string message)
+    // Checked by the schema before anything renders, as helm install does.
+    [InlineData("workers: {replicas: two}", "/workers/replicas")]
+    [InlineData("tls: {enabled: true}", "/tls/secretName")]
+    // The template's own checks.
+    [InlineData("postgresql: {auth: {password: \"\"}}", "postgresql.auth.password: the database password")]
+    [InlineData("serviceAccount: {create: false}", "serviceAccount.name: the existing ServiceAccount")]
+    public void Values_helm_would_refuse_fail_to_render_with_the_value_named(string values, string message)
     {
-        var e = Assert.Throws<FormatException>(() => HelmChart.Blocks(template));
+        var e = Assert.Throws<TemplateException>(() => HelmRender.Render([Deployment.RequiredValues, values]));
         Assert.Contains(message, e.Message);
-    }
-
-    [Fact]
-    public void The_lexer_reads_trim_markers_comments_and_strings()
-    {
-        var actions = HelmChart.Actions("{{- /* a }} comment */ -}}\n{{- include \"x\" . | nindent 4 -}}{{ printf \"}}\" }}{{-3}}");
-        Assert.Equal([true, false, false, false], actions.Select(a => a.Comment));
-        Assert.Equal("include \"x\" . | nindent 4", actions[1].Text);
-        Assert.Equal("printf \"}}\"", actions[2].Text);
-        Assert.Equal("-3", actions[3].Text);
-    }
-
-    [Fact]
-    public void The_chart_has_a_template_for_every_kind_in_k8s_but_the_namespace_which_is_the_release_s()
-    {
-        var chartKinds = HelmChart.ManifestTemplates()
-            .SelectMany(t => Regex.Matches(HelmChart.Template(t), @"^kind: (\w+)\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value))
-            .ToList();
-        var k8sKinds = Manifests.All().Select(o => o.Object.Kind).Where(k => k != "Namespace").ToList();
-        Assert.Equal(k8sKinds.Order(StringComparer.Ordinal), chartKinds.Order(StringComparer.Ordinal));
-        foreach (var template in HelmChart.ManifestTemplates())
-        {
-            var namespaces = Regex.Matches(HelmChart.Template(template), @"^\s*namespace: (.*)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value.Trim()).ToList();
-            Assert.NotEmpty(namespaces);
-            Assert.All(namespaces, n => Assert.Equal("{{ .Release.Namespace }}", n));
-        }
-    }
-
-    /// <summary>The chart's template of each node workload of k8s/, helpers inlined.</summary>
-    static readonly IReadOnlyDictionary<string, string> NodeTemplates = new Dictionary<string, string>
-    {
-        ["coordinator"] = "coordinator-statefulset.yaml",
-        ["worker"] = "worker-deployment.yaml",
-    };
-
-    static string Expanded(string template) => HelmChart.Expand(HelmChart.Template(template), HelmChart.Defines());
-
-    /// <summary>An env value as the defaults render it: a literal, or one .Values path (quoted or not); null for anything else.</summary>
-    static string? DefaultValue(string? text)
-    {
-        if (text is null) return null;
-        var single = Regex.Match(text, @"^\{\{-?\s*\.Values((?:\.\w+)+)(\s*\|\s*quote)?\s*-?\}\}$");
-        if (single.Success) return (HelmChart.Resolve(HelmChart.Values(), single.Groups[1].Value[1..]) as YamlScalarNode)?.Value;
-        return text.Contains("{{", StringComparison.Ordinal) ? null : ((YamlScalarNode)HelmChart.ParseYaml("v: " + text).Children[new YamlScalarNode("v")]).Value;
-    }
-
-    /// <summary>What tls.enabled adds to a template: off by default, like k8s/ without k8s/tls/.</summary>
-    const string TlsEnabled = ".Values.tls.enabled";
-
-    [Fact]
-    public void Node_workloads_set_the_variables_k8s_sets_with_its_values_and_only_ones_NodeSettings_reads()
-    {
-        var unresolved = new List<string>();
-        foreach (var (component, template) in NodeTemplates)
-        {
-            var env = HelmChart.Env(HelmChart.SplitAt(Expanded(template), TlsEnabled).Without);
-            NodeEnvironment.AssertValid(component, env);
-            var k8s = Manifests.NodeTemplates[component].Spec.Containers[0].Env;
-            Assert.Equal(k8s.Select(e => e.Name).Order(StringComparer.Ordinal), env.Select(e => e.Name).Order(StringComparer.Ordinal));
-            foreach (var entry in env)
-            {
-                var k8sEntry = k8s.Single(e => e.Name == entry.Name);
-                Assert.True((entry.Value is null) == (k8sEntry.Value is null), $"{component} {entry.Name}: value or valueFrom as in k8s/");
-                if (entry.Value is null) continue;
-                if (DefaultValue(entry.Value) is { } value) Assert.Equal(k8sEntry.Value, value);
-                else unresolved.Add($"{component} {entry.Name}");
-            }
-        }
-        // Every plain value is compared but those built from names, which other tests check: the
-        // discovery selector (which adds the release's instance label), the database connection,
-        // the coordinator's address.
-        Assert.Equal(["coordinator SWEEP_DATABASE_CONNECTION", "coordinator SWEEP_DISCOVERY_LABEL_SELECTOR", "coordinator SWEEP_PUBLIC_HOSTNAME",
-            "worker SWEEP_DATABASE_CONNECTION", "worker SWEEP_DISCOVERY_LABEL_SELECTOR"], unresolved.Order(StringComparer.Ordinal));
-    }
-
-    /// <summary>A value with each {{ .Values.x }} in it replaced by the default.</summary>
-    static string Rendered(string text) => Regex.Replace(text, @"\{\{\s*\.Values((?:\.\w+)+)\s*\}\}",
-        m => ((YamlScalarNode)HelmChart.Resolve(HelmChart.Values(), m.Groups[1].Value[1..])!).Value!);
-
-    [Fact]
-    public void With_tls_enabled_the_nodes_and_the_example_job_get_what_the_k8s_tls_patch_adds()
-    {
-        Assert.Equal("false", ((YamlScalarNode)HelmChart.Resolve(HelmChart.Values(), "tls.enabled")!).Value);
-        var patch = Manifests.TlsPatch.Spec.Template.Spec;
-        var patchEnv = patch.Containers.Single().Env;
-        var mount = patch.Containers.Single().VolumeMounts.Single();
-        var volume = patch.Volumes.Single();
-        foreach (var (component, template) in NodeTemplates)
-        {
-            var (without, tls) = HelmChart.SplitAt(Expanded(template), TlsEnabled);
-            var env = HelmChart.Env(tls);
-            NodeEnvironment.AssertValid(component, HelmChart.Env(without).Concat(env).ToList());
-            Assert.All(env, e => Assert.StartsWith("SWEEP_TLS_", e.Name));
-            // A password is passed as a file of the Secret, never in the environment.
-            Assert.DoesNotContain(env, e => e.Name == "SWEEP_TLS_PASSWORD");
-            // With the defaults (a kubernetes.io/tls Secret), the same files as the patch.
-            foreach (var e in patchEnv) Assert.Equal(e.Value, Rendered(env.Single(x => x.Name == e.Name).Value!));
-            Assert.All(env.Where(e => e.Value!.StartsWith('/')), e => Assert.StartsWith(mount.MountPath + "/", e.Value));
-            Assert.Matches($@"- name: {mount.Name}\s*mountPath: {Regex.Escape(mount.MountPath)}\s*readOnly: true", tls);
-            Assert.Matches($@"- name: {volume.Name}\s*secret:\s*secretName: .*\.Values\.tls\.secretName.*\s*(#.*\s*)?defaultMode: {volume.Secret.DefaultMode}\s", tls);
-        }
-        // The example Job's client presents the same certificate from the same mount.
-        var job = HelmChart.Template("submit-job.yaml");
-        foreach (var helper in new[] { "sweepcluster.tlsEnv", "sweepcluster.tlsVolumeMount", "sweepcluster.tlsVolume" })
-            Assert.Contains($"include \"{helper}\" .", job);
-    }
-
-    [Fact]
-    public void The_postgresql_workload_sets_the_variables_k8s_sets_from_the_credentials_secret()
-    {
-        var env = HelmChart.Env(Expanded("postgresql-statefulset.yaml"));
-        var k8s = Manifests.Single<V1StatefulSet>("sweepcluster-postgresql").Spec.Template.Spec.Containers[0].Env;
-        Assert.Equal(k8s.Select(e => e.Name), env.Select(e => e.Name));
-        var secret = HelmChart.Template("postgresql-secret.yaml");
-        var stringData = secret[secret.IndexOf("\nstringData:\n", StringComparison.Ordinal)..];
-        var secretKeys = Regex.Matches(stringData, @"^  (\w+): \{\{", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(Manifests.Single<V1Secret>("sweepcluster-postgresql").StringData.Keys.Order(StringComparer.Ordinal), secretKeys.Order(StringComparer.Ordinal));
-        foreach (var template in NodeTemplates.Values.Append("postgresql-statefulset.yaml"))
-        {
-            var keys = Regex.Matches(Expanded(template), @"secretKeyRef:\s*name: (.+)\s*key: (\w+)").ToList();
-            Assert.NotEmpty(keys);
-            Assert.All(keys, k => Assert.Equal("{{ include \"sweepcluster.postgresqlSecretName\" . }}", k.Groups[1].Value.Trim()));
-            Assert.All(keys, k => Assert.Contains(k.Groups[2].Value, secretKeys));
-        }
-        Assert.Contains("{{ include \"sweepcluster.postgresqlSecretName\" . }}", HelmChart.Template("postgresql-secret.yaml"));
-        Assert.Contains("Password=$(DATABASE_PASSWORD)", HelmChart.Defines()["sweepcluster.databaseConnection"]);
-        Assert.Contains("volumeClaimTemplates:", HelmChart.Template("postgresql-statefulset.yaml"));
-    }
-
-    /// <summary>The .Values path of a "{{ .Values.x }}" (or quoted) value.</summary>
-    static string ValuesPath(string text) => Regex.Match(text, @"^\{\{\s*\.Values\.([\w.]+)(\s*\|\s*quote)?\s*\}\}$") is { Success: true } m
-        ? m.Groups[1].Value
-        : throw new FormatException($"'{text}' is not one .Values path");
-
-    [Fact]
-    public void Named_ports_match_the_service_the_network_policy_the_probes_and_the_node_settings()
-    {
-        string[] clusterPorts = [SweepAkka.RemotingPortName, SweepAkka.ManagementPortName];
-        var variableOfPort = new Dictionary<string, string>
-        {
-            [SweepAkka.RemotingPortName] = "SWEEP_PORT",
-            [SweepAkka.ManagementPortName] = "SWEEP_MANAGEMENT_PORT",
-            [SweepAkka.HealthPortName] = "SWEEP_HEALTH_PORT",
-        };
-        var service = HelmChart.Template("service.yaml");
-        var servicePorts = Regex.Matches(service, @"- name: (\S+)\s*port: (.+)\s*targetPort: (\S+)").ToList();
-        Assert.Equal(clusterPorts, servicePorts.Select(m => m.Groups[1].Value));
-        Assert.Equal(clusterPorts, servicePorts.Select(m => m.Groups[3].Value));
-        foreach (var (component, template) in NodeTemplates)
-        {
-            var text = Expanded(template);
-            var ports = Regex.Matches(text, @"- name: ([a-z-]+)\s*containerPort: (.+)").ToDictionary(m => m.Groups[1].Value, m => ValuesPath(m.Groups[2].Value.Trim()));
-            Assert.Equal(variableOfPort.Keys.Order(StringComparer.Ordinal), ports.Keys.Order(StringComparer.Ordinal));
-            var env = HelmChart.Env(text).ToDictionary(e => e.Name, e => e.Value);
-            foreach (var (port, variable) in variableOfPort) Assert.Equal(ports[port], ValuesPath(env[variable]!));
-            foreach (var m in servicePorts) Assert.Equal(ports[m.Groups[1].Value], ValuesPath(m.Groups[2].Value.Trim()));
-            var probes = Regex.Matches(text, @"path: (/\w+)\s*port: (\S+)").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
-            Assert.Equal([("/alive", SweepAkka.HealthPortName), ("/ready", SweepAkka.HealthPortName)], probes);
-        }
-        var policy = HelmChart.Template("networkpolicy.yaml");
-        var policyPorts = Regex.Matches(policy, @"- port: (\S+)").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal([.. clusterPorts, SweepAkka.HealthPortName], policyPorts);
-        // Remoting and management admit only this release's pods; health is open to the kubelet.
-        Assert.Matches(@"- from:\s*- podSelector:\s*matchLabels:\s*\{\{- include ""sweepcluster.selectorLabels"" \. \| nindent \d+ \}\}\s*ports:\s*- port: akka-remote\s*protocol: TCP\s*- port: management\s*protocol: TCP\s*- ports:\s*- port: health", policy);
-    }
-
-    [Fact]
-    public void Member_labels_select_the_node_pods_and_not_the_client_and_bootstrap_lists_the_same()
-    {
-        var defines = HelmChart.Defines();
-        Assert.Contains("include \"sweepcluster.memberLabel\"", defines["sweepcluster.memberSelectorLabels"]);
-        // The selector string is made from the labels themselves.
-        Assert.Contains("include \"sweepcluster.memberSelectorLabels\" . | fromYaml", defines["sweepcluster.discoveryLabelSelector"]);
-        foreach (var template in NodeTemplates.Values)
-        {
-            var text = HelmChart.Template(template);
-            var podLabels = text[text.IndexOf("\n  template:", StringComparison.Ordinal)..text.IndexOf("\n    spec:", StringComparison.Ordinal)];
-            Assert.Contains("include \"sweepcluster.labels\"", podLabels);
-            Assert.Contains("include \"sweepcluster.memberLabel\"", podLabels);
-        }
-        var job = HelmChart.Template("submit-job.yaml");
-        Assert.DoesNotContain("sweepcluster.member", job);
-        Assert.Contains("include \"sweepcluster.selectorLabels\"", defines["sweepcluster.labels"]);
-        foreach (var (template, selector) in new[] { ("service.yaml", "selector:"), ("pdb.yaml", "matchLabels:"), ("networkpolicy.yaml", "podSelector:\n    matchLabels:") })
-            Assert.Matches(Regex.Escape(selector) + @"\s*\{\{- include ""sweepcluster.memberSelectorLabels"" \.", HelmChart.Template(template));
-    }
-
-    [Fact]
-    public void Workers_get_gpus_and_placement_from_values_and_every_node_runs_non_root_with_only_tmp_writable()
-    {
-        var worker = HelmChart.Template("worker-deployment.yaml");
-        Assert.Matches(@"set \$resources ""limits"" \(merge \(dict ""nvidia.com/gpu"" \(toString \.Values\.workers\.gpus\)\)", worker);
-        Assert.Equal("auto", HelmChart.Env(worker).Single(e => e.Name == "SWEEP_DEVICES").Value);
-        Assert.Contains("image: {{ include \"sweepcluster.workerImage\" . }}", worker);
-        Assert.Equal("-cuda", DefaultValue("{{ .Values.workers.imageTagSuffix }}"));
-        foreach (var (component, template) in NodeTemplates)
-        {
-            var text = HelmChart.Template(template);
-            var section = component == "worker" ? "workers" : component;
-            foreach (var placement in new[] { "nodeSelector", "tolerations", "affinity" })
-                Assert.Matches($@"\{{\{{- with \.Values\.{section}\.{placement} \}}\}}\s*{placement}:\s*\{{\{{- toYaml \. \| nindent 8 \}}\}}", text);
-            var expanded = Expanded(template);
-            Assert.Contains("securityContext:\n  {{- toYaml .Values.podSecurityContext | nindent 2 }}", expanded);
-            Assert.Contains("securityContext:\n  {{- toYaml .Values.securityContext | nindent 2 }}", expanded);
-            Assert.Matches(@"volumeMounts:\s*- name: tmp\s*mountPath: /tmp\s", expanded);
-            Assert.Matches(@"- name: tmp\s*emptyDir: \{\{ toJson \.Values\.tmpVolume \}\}", expanded);
-            // The node's one writable path of its own, the image cache, lies in /tmp.
-            Assert.StartsWith("/tmp/", HelmChart.Env(expanded).Single(e => e.Name == "SWEEP_CACHE_DIRECTORY").Value);
-            Assert.Contains("terminationGracePeriodSeconds: {{ .Values.cluster.terminationGracePeriodSeconds }}", expanded);
-        }
-        var values = HelmChart.Values();
-        Assert.Equal("true", ((YamlScalarNode)HelmChart.Resolve(values, "podSecurityContext.runAsNonRoot")!).Value);
-        Assert.Equal("true", ((YamlScalarNode)HelmChart.Resolve(values, "securityContext.readOnlyRootFilesystem")!).Value);
-        Assert.Equal("nvidia.com/gpu", ((YamlScalarNode)((YamlSequenceNode)HelmChart.Resolve(values, "workers.tolerations")!)[0]["key"]).Value);
-        // Workers drain for up to 10 s (SweepAkka.ConfigureWorkers) before the node leaves.
-        Assert.True(int.Parse(((YamlScalarNode)HelmChart.Resolve(values, "cluster.terminationGracePeriodSeconds")!).Value!) > 30);
-    }
-
-    [Fact]
-    public void The_example_job_submits_the_example_spec_to_the_first_coordinator()
-    {
-        Assert.Equal(File.ReadAllText(Path.Combine(Sweep.RepositoryRoot, "examples", "seed-experiment.yaml")),
-            File.ReadAllText(Path.Combine(HelmChart.Folder, "files", "seed-experiment.yaml")));
-        foreach (var text in HelmChart.Templates().Values)
-            foreach (Match m in Regex.Matches(text, @"\.Files\.Get ""([^""]+)"""))
-                Assert.True(File.Exists(Path.Combine(HelmChart.Folder, m.Groups[1].Value)), m.Groups[1].Value);
-        Assert.Contains("seed-experiment.yaml: |\n    {{- .Files.Get \"files/seed-experiment.yaml\" | nindent 4 }}", HelmChart.Template("example-configmap.yaml"));
-
-        var job = HelmChart.Template("submit-job.yaml");
-        Assert.Matches(@"args:\s*- submit\s*- /spec/seed-experiment.yaml\s*- --cluster\s*- \{\{ include ""sweepcluster.coordinatorAddress"" \. \}\}\s*- --client-hostname\s*- \$\(POD_IP\)", job);
-        Assert.Matches(@"configMap:\s*name: \{\{ include ""sweepcluster.fullname"" \. \}\}-example", job);
-        Assert.Contains("name: {{ include \"sweepcluster.fullname\" . }}-example", HelmChart.Template("example-configmap.yaml"));
-        // The address names the coordinator StatefulSet's first pod through the headless Service.
-        // With TLS, Akka.Remote's addresses (and so the client's contact point) are akka.ssl.tcp.
-        Assert.Contains("\"%s://sweep@%s-coordinator-0.%s.%s.svc.%s:%v\" $protocol $fullname $fullname .Release.Namespace .Values.clusterDomain .Values.cluster.remotingPort",
-            HelmChart.Defines()["sweepcluster.coordinatorAddress"]);
-        Assert.Contains($"$protocol := ternary \"{RemoteTls.Protocol}\" \"{RemoteTls.PlainProtocol}\" .Values.tls.enabled",
-            HelmChart.Defines()["sweepcluster.coordinatorAddress"]);
-        var coordinator = HelmChart.Template("coordinator-statefulset.yaml");
-        Assert.Contains("  name: {{ include \"sweepcluster.fullname\" . }}-coordinator\n", coordinator);
-        Assert.Contains("  serviceName: {{ include \"sweepcluster.fullname\" . }}\n", coordinator);
-        Assert.Contains("  name: {{ include \"sweepcluster.fullname\" . }}\n", HelmChart.Template("service.yaml"));
-        Assert.StartsWith("%s://" + SweepAkka.SystemName + "@", Regex.Match(HelmChart.Defines()["sweepcluster.coordinatorAddress"], "\"(%s://[^\"]+)\"").Groups[1].Value);
     }
 
     [Fact]
     public async Task Notes_run_only_commands_and_options_the_sweep_program_has()
     {
-        var notes = HelmChart.Template("NOTES.txt");
-        // The images' entry point runs the same program the notes run.
+        var d = Deployment.ChartDefaults;
+        var notes = d.Release!.Notes;
+        await AssertSweepCommands(notes, d.Coordinator.Spec.Template.Spec.Containers[0].Image, ["submit", "list", "watch", "report", "results", "validate"]);
+        // The report is copied from where it was written, in the pod the notes name.
+        var pod = d.Coordinator.Metadata.Name + "-0";
+        var written = Regex.Match(notes, @"report SWEEP_ID --out (\S+)").Groups[1].Value;
+        Assert.Contains($"kubectl -n sweepcluster cp -c sweep {pod}:{written} ./report", notes);
+        Assert.StartsWith("/tmp/", written);
+        // The client labels the notes give are the ones the NetworkPolicy admits.
+        foreach (var (key, value) in ClientSelector(d)) Assert.Contains($"{key}={value}", notes);
+        Assert.Contains("helm upgrade sweepcluster CHART -n sweepcluster --reuse-values --set workers.replicas=N", notes);
+    }
+
+    [Fact]
+    public async Task Docs_deploy_md_runs_only_commands_and_options_the_sweep_program_has_with_the_client_labels_the_policy_admits()
+    {
+        var docs = File.ReadAllText(Path.Combine(Sweep.RepositoryRoot, "docs", "deploy.md"));
+        var k8s = Deployment.K8s;
+        await AssertSweepCommands(docs, k8s.Coordinator.Spec.Template.Spec.Containers[0].Image,
+            ["watch", "report", "results", "validate", "validate", "submit", "watch", "report", "results"]);
+        var labels = Regex.Match(docs, @"kubectl -n sweepcluster run sweep-client .*\s+--labels=(\S+)").Groups[1].Value.Split(',').Select(l => l.Split('='))
+            .ToDictionary(l => l[0], l => l[1]);
+        Assert.Equal(ClientSelector(k8s).OrderBy(l => l.Key), labels.OrderBy(l => l.Key));
+        Assert.Contains("kubectl -n sweepcluster cp -c sweep $POD:/tmp/report ./report", docs);
+    }
+
+    /// <summary>The labels the NetworkPolicy admits to remoting, not to management: a client's.</summary>
+    static IDictionary<string, string> ClientSelector(Deployment d) => d.Named<V1NetworkPolicy>().Spec.Ingress
+        .Single(r => r.Ports.Count == 1 && r.Ports[0].Port.Value == SweepAkka.RemotingPortName).FromProperty.Single().PodSelector.MatchLabels;
+
+    /// <summary>
+    /// The `sweep` commands a text runs, in a pod (dotnet /app/sweep.dll ...), from the image (docker run
+    /// ... IMAGE ...) or from a build (.../sweep ...), in order; each command and option must be one the program has.
+    /// </summary>
+    static async Task AssertSweepCommands(string text, string image, string[] expected)
+    {
+        // The images' entry point runs the same program.
         Assert.Contains(File.ReadAllLines(Path.Combine(Sweep.RepositoryRoot, "docker", "Dockerfile")), l => l == "ENTRYPOINT [\"dotnet\", \"/app/sweep.dll\"]");
-        var calls = Regex.Matches(notes, @"dotnet /app/sweep\.dll (\w+)([^'\n]*)").ToList();
-        Assert.Equal(["submit", "list", "watch", "results"], calls.Select(c => c.Groups[1].Value));
+        var calls = Regex.Matches(text, $@"(?:dotnet /app/sweep\.dll|docker run .* {Regex.Escape(image)}|bin/Release/net10\.0/sweep) (\w+)([^'`""\n]*)").ToList();
+        Assert.Equal(expected, calls.Select(c => c.Groups[1].Value));
         foreach (var call in calls)
         {
             var help = await Sweep.Run(call.Groups[1].Value, "--help");
@@ -445,6 +328,5 @@ public sealed class HelmChartTests
             foreach (Match option in Regex.Matches(call.Groups[2].Value, @"(?<!\S)--[a-z-]+"))
                 Assert.Matches($@"(?m)^\s+{Regex.Escape(option.Value)}\b", help.Stdout);
         }
-        Assert.Contains("helm upgrade {{ .Release.Name }} CHART -n {{ $ns }} --reuse-values --set workers.replicas=N", notes);
     }
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using SweepCluster.Cluster.Hosting;
 
 namespace SweepCluster.Deploy.Tests;
@@ -17,12 +18,25 @@ public static class NodeEnvironment
     /// <summary>What a node in a pod must be told: the defaults are for one machine.</summary>
     public static readonly IReadOnlyList<string> RequiredInPods =
     [
-        "SWEEP_ROLES", "SWEEP_HOSTNAME", "SWEEP_PUBLIC_HOSTNAME", "SWEEP_DISCOVERY", "SWEEP_DISCOVERY_LABEL_SELECTOR",
+        "SWEEP_ROLES", "SWEEP_HOSTNAME", "SWEEP_PUBLIC_HOSTNAME", "SWEEP_DISCOVERY", "SWEEP_DISCOVERY_LABEL_SELECTOR", "SWEEP_MANAGEMENT_HOSTNAME",
         "SWEEP_HEALTH_PORT", "SWEEP_DATABASE_PROVIDER", "SWEEP_DATABASE_CONNECTION",
     ];
 
     /// <summary>Variables that are no setting but that SWEEP_ values refer to as $(NAME): the pod's name and IP, the database credentials.</summary>
     public static readonly IReadOnlyList<string> Helpers = ["POD_NAME", "POD_IP", "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_NAME"];
+
+    /// <summary>
+    /// The node settings of a pod's env values, as the node reads and validates them at start, with
+    /// $(POD_NAME) and $(POD_IP) expanded as Kubernetes would for a pod of that name and IP.
+    /// </summary>
+    public static NodeSettings Settings(IEnumerable<KeyValuePair<string, string>> podEnv, string podName = "pod-0", string podIp = "10.0.0.7")
+    {
+        var env = podEnv.Where(e => e.Key.StartsWith("SWEEP_", StringComparison.Ordinal))
+            .ToDictionary(e => e.Key["SWEEP_".Length..], e => (string?)e.Value.Replace("$(POD_NAME)", podName).Replace("$(POD_IP)", podIp));
+        // SWEEP_DEVICES=auto counts CUDA devices, which needs libtorch; the rest is what a pod validates at start.
+        env["DEVICES"] = "cpu";
+        return NodeSettings.Load(new ConfigurationBuilder().AddInMemoryCollection(env).Build());
+    }
 
     /// <summary>One env entry in its order: a plain value, or null for one from valueFrom.</summary>
     public sealed record Entry(string Name, string? Value);

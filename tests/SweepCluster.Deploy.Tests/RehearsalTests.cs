@@ -15,7 +15,7 @@ public sealed class RehearsalTests : IDisposable
 
     NodeProcess Start(string component, int port, string seeds, int healthPort)
     {
-        var env = Manifests.Env(Manifests.NodeTemplates[component])
+        var env = Deployment.Env(Deployment.K8s.NodeTemplates[component])
             .Where(e => e.Key.StartsWith("SWEEP_", StringComparison.Ordinal))
             .ToDictionary(e => e.Key, e => e.Value);
         env["SWEEP_HOSTNAME"] = "127.0.0.1";

@@ -53,6 +53,15 @@ takes them for nodes.
 {{ include "sweepcluster.memberLabel" . }}
 {{- end }}
 
+{{/*
+The clients of this release, such as the example Job: the NetworkPolicies admit them to remoting
+(ClusterClient) and PostgreSQL, never to management.
+*/}}
+{{- define "sweepcluster.clientSelectorLabels" -}}
+{{ include "sweepcluster.selectorLabels" . }}
+app.kubernetes.io/component: client
+{{- end }}
+
 {{/* What makes a pod of this release a cluster node; coordinator and worker pods carry it. */}}
 {{- define "sweepcluster.memberLabel" -}}
 sweepcluster/member: "true"
@@ -164,6 +173,9 @@ above the reference.
   value: {{ .Values.cluster.contactPoints | quote }}
 - name: SWEEP_MANAGEMENT_PORT
   value: {{ .Values.cluster.managementPort | quote }}
+# Bootstrap recognises itself among the pods the Kubernetes API lists by their IPs.
+- name: SWEEP_MANAGEMENT_HOSTNAME
+  value: $(POD_IP)
 - name: SWEEP_HEALTH_PORT
   value: {{ .Values.cluster.healthPort | quote }}
 - name: SWEEP_DOWN_AFTER_SECONDS

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using SweepCluster.Storage;
@@ -65,6 +66,13 @@ public sealed record NodeSettings
     public int DiscoveryContactPoints { get; init; } = 1;
     /// <summary>Akka.Management HTTP port that bootstrap probes (Kubernetes discovery only).</summary>
     public int ManagementPort { get; init; } = 8558;
+    /// <summary>
+    /// The host bootstrap advertises as this node's contact point (Kubernetes discovery only);
+    /// defaults to <see cref="PublicHostname"/>. It must be the pod's IP: bootstrap finds itself
+    /// among the pods the Kubernetes API lists by comparing this with their IPs, and a node that
+    /// never finds itself never forms the cluster, even when it has the lowest address.
+    /// </summary>
+    public string? ManagementHostname { get; init; }
     /// <summary>HTTP port of /alive and /ready on every interface; 0 (the default) serves no health endpoint.</summary>
     public int HealthPort { get; init; }
     /// <summary>
@@ -129,6 +137,8 @@ public sealed record NodeSettings
     public bool IsWorker => RoleList.Contains(WorkerRole);
     public bool UsesKubernetesDiscovery => Discovery == KubernetesDiscovery;
     public bool UsesTls => !string.IsNullOrEmpty(TlsCertificate);
+    /// <summary>The host of this node's Akka.Management contact point, as other nodes' bootstrap sees it.</summary>
+    public string AdvertisedManagementHostname => ManagementHostname ?? PublicHostname ?? Hostname;
 
     /// <summary>The certificate and validation TLS runs with, loaded from their files; null without TLS.</summary>
     /// <exception cref="ArgumentException">A file is missing or unreadable, or the password does not open it.</exception>
@@ -178,6 +188,9 @@ public sealed record NodeSettings
             if (SeedNodeList.Count > 0) errors.Add("SWEEP_SEED_NODES: must be empty with SWEEP_DISCOVERY=kubernetes");
             if (string.IsNullOrWhiteSpace(DiscoveryLabelSelector))
                 errors.Add("SWEEP_DISCOVERY_LABEL_SELECTOR: required with SWEEP_DISCOVERY=kubernetes, e.g. app.kubernetes.io/name=sweepcluster");
+            if (!IPAddress.TryParse(AdvertisedManagementHostname, out _))
+                errors.Add($"SWEEP_MANAGEMENT_HOSTNAME: '{AdvertisedManagementHostname}'" + (ManagementHostname is null ? " (from SWEEP_PUBLIC_HOSTNAME)" : "") +
+                    " must be the pod's IP, $(POD_IP), with SWEEP_DISCOVERY=kubernetes: bootstrap recognises itself among the listed pods by their IPs");
         }
         if (DiscoveryContactPoints < 1) errors.Add($"SWEEP_DISCOVERY_CONTACT_POINTS: {DiscoveryContactPoints} must be at least 1");
         if (ManagementPort is < 1 or > 65535) errors.Add($"SWEEP_MANAGEMENT_PORT: {ManagementPort} is outside 1..65535");

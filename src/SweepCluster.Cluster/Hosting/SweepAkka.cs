@@ -76,11 +76,14 @@ public static class SweepAkka
     /// Akka.Management serves bootstrap's contact-point HTTP API on the management port; bootstrap
     /// lists the pods matching the label selector through the Kubernetes API, probes them, and the
     /// lowest-addressed one forms the cluster when none exists yet, so no seed nodes are needed.
+    /// The advertised management host is the pod IP even where remoting advertises a DNS name (the
+    /// coordinators): the lowest-addressed pod knows it is itself only by finding that host among
+    /// the listed pods' IPs.
     /// </summary>
     static AkkaConfigurationBuilder ConfigureKubernetesBootstrap(this AkkaConfigurationBuilder builder, NodeSettings settings) => builder
         .WithAkkaManagement(setup =>
         {
-            setup.Http.HostName = settings.PublicHostname ?? settings.Hostname;
+            setup.Http.HostName = settings.AdvertisedManagementHostname;
             setup.Http.Port = settings.ManagementPort;
             setup.Http.BindHostName = settings.Hostname;
             setup.Http.BindPort = settings.ManagementPort;
