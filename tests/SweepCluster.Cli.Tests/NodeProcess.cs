@@ -77,6 +77,12 @@ public sealed class NodeProcess : IDisposable
     /// <summary>The exit code, once the process has exited.</summary>
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>SIGSTOP: the process stops answering without closing a connection, as a host cut off or stalled; <see cref="Thaw"/> resumes it.</summary>
+    public void Freeze() => Process.Start("kill", ["-STOP", _process.Id.ToString()])!.WaitForExit();
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw() => Process.Start("kill", ["-CONT", _process.Id.ToString()])!.WaitForExit();
+
     /// <summary>SIGKILL: the process dies at once, as on a preempted machine.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
