@@ -1,5 +1,6 @@
 using SweepCluster.Cluster.Client;
 using SweepCluster.Cluster.Protocol;
+using SweepCluster.Cluster.Tests;
 using SweepCluster.Storage;
 
 namespace SweepCluster.Cli.Tests;
@@ -160,16 +161,7 @@ public sealed class ClusterProcessTests : IDisposable
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database}");
         await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT message FROM journal WHERE manifest = 'TrialCompleted'";
-        await using var reader = await command.ExecuteReaderAsync();
-        var ids = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            using var json = System.Text.Json.JsonDocument.Parse((byte[])reader.GetValue(0));
-            ids.Add(json.RootElement.GetProperty("result").GetProperty("config_hash").GetString()!);
-        }
-        return ids;
+        return (await Journal.CompletionsAsync(connection)).Select(c => c.TrialId).ToList();
     }
 
     [Fact]
