@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SweepCluster.Cluster.Tests;
 using SweepCluster.Storage;
 
 namespace SweepCluster.Cli.Tests;
@@ -24,9 +25,15 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("20 trials, 0 already completed, 20 to run", first.Stdout);
         Assert.Contains("noisy p=1", first.Stdout);
 
+        var (journalled, stored) = (await Journalled(), await Stored());
+        Assert.Equal((20, 20), (journalled.Count, stored.Count));
+
         var second = await Sweep.RunIn(_folder, "run", spec, "--port", "0");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.Contains("20 trials, 20 already completed, 0 to run", second.Stdout);
+        // Nothing ran: a trial run again would be journalled again, or at least restamp its stored result.
+        Assert.Equal(journalled, await Journalled());
+        Assert.Equal(stored, await Stored());
 
         var csv = await Sweep.RunIn(_folder, "results", "sleepy-" + second.Stdout.Split("sleepy-")[1][..8], "--format", "csv");
         Assert.Equal(21, csv.Stdout.Trim().Split('\n').Length); // header + one row per trial
@@ -70,6 +77,19 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains($"{8 - completed} to run", rerun.Stdout);
         Assert.Equal(8, await Count(store));
     }
+
+    /// <summary>The TrialCompleted events in the journal of the sweep.db in the test's folder.</summary>
+    async Task<List<Journal.Completion>> Journalled()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "sweep.db")}");
+        await connection.OpenAsync();
+        return await Journal.CompletionsAsync(connection);
+    }
+
+    /// <summary>Each stored result with when and where it ran.</summary>
+    async Task<List<(string, DateTimeOffset, DateTimeOffset, string)>> Stored() =>
+        (await new ResultsStore(DatabaseSettings.Sqlite(Path.Combine(_folder, "sweep.db"))).QueryAsync(new ResultQuery()))
+        .Select(r => (r.TrialId, r.StartedAt, r.FinishedAt, r.Worker)).OrderBy(r => r.TrialId).ToList();
 
     static async Task<long> Count(ResultsStore store)
     {
