@@ -8,16 +8,18 @@ using SweepCluster.Training.Data;
 
 namespace SweepCluster.Cli.Commands;
 
-/// <summary><c>sweep node</c>: one cluster node, its roles and everything else from appsettings.json and SWEEP_* variables.</summary>
+/// <summary><c>sweep node</c>: one cluster node, its roles and everything else from appsettings.json and SWEEP_* variables, its devices also from options.</summary>
 public static class NodeCommand
 {
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "appsettings.json to read (default: ./appsettings.json when present)" };
+        var devices = new DeviceOptions(fromSettings: true);
         var command = new Command("node", "Run a cluster node (coordinator, worker or both); settings from appsettings.json and SWEEP_* environment variables, see docs/cluster.md")
         {
             config,
         };
+        devices.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             NodeSettings settings;
@@ -25,10 +27,11 @@ public static class NodeCommand
             {
                 var file = parse.GetValue(config)?.FullName ?? Path.GetFullPath("appsettings.json");
                 if (parse.GetValue(config) is { Exists: false } missing) throw new ArgumentException($"--config {missing.FullName}: no such file");
-                settings = NodeSettings.Load(new ConfigurationBuilder()
+                // The options win over both, so they apply before validation: a bad SWEEP_DEVICES they replace stops nothing.
+                settings = devices.Apply(parse, NodeSettings.Bind(new ConfigurationBuilder()
                     .AddJsonFile(file, optional: true)
                     .AddEnvironmentVariables("SWEEP_")
-                    .Build());
+                    .Build())).Validate();
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException)
             {
