@@ -17,4 +17,10 @@ var root = new RootCommand("SweepCluster: sweeps of the arbitrary-label experime
     BenchCommand.Create(),
 };
 foreach (var command in StatusCommands.Create()) root.Subcommands.Add(command);
-return await root.Parse(args).InvokeAsync();
+// Ctrl-C and SIGTERM cancel the command's token; System.CommandLine then waits this long for the
+// command to end before it returns its own exit code (130, 143) from under it, 2 s unless told.
+// `sweep run` and `sweep node` stop their node on cancellation (workers hand back their trials,
+// the node leaves the cluster), which may take up to SweepNode.StopTimeout: they get that, and
+// time to report, and still end within Kubernetes' default 60 s grace period.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = SweepCluster.Cluster.Hosting.SweepNode.StopTimeout + TimeSpan.FromSeconds(10) };
+return await root.Parse(args).InvokeAsync(invocation);

@@ -47,6 +47,42 @@ public sealed class NodeCommandTests : IDisposable
         Assert.Equal(error, run.Stderr.Trim());
     }
 
+    [Fact]
+    public async Task A_worker_stopped_with_sigterm_drains_and_exits_zero_even_when_leaving_takes_long()
+    {
+        var (coordinatorPort, workerPort) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        var seeds = $"akka.tcp://sweep@127.0.0.1:{coordinatorPort}";
+        // No downing during the test: the worker's leave waits for the frozen coordinator, the leader.
+        var settings = new Dictionary<string, string> { ["SWEEP_DOWN_AFTER_SECONDS"] = "600" };
+        using var coordinator = NodeProcess.Start(coordinatorPort, "coordinator", seeds, Path.Combine(_folder, "sweep.db"), settings);
+        await coordinator.WaitUntilUp();
+        using var worker = NodeProcess.Start(workerPort, "worker", seeds, Path.Combine(_folder, "sweep.db"), settings);
+        await worker.WaitUntilUp();
+        var spec = Path.Combine(_folder, "long.yaml");
+        await File.WriteAllTextAsync(spec, "name: long\nkind: sleep\nsleep_ms: 20000\narms: [true]\nseeds: 2\n");
+        var submit = await Sweep.Run("submit", spec, "--cluster", coordinator.Address);
+        Assert.True(submit.ExitCode == 0, submit.Stdout + submit.Stderr);
+        for (var i = 0; i < 300 && !worker.TrialsRun().Any(); i++) await Task.Delay(100);
+        var running = Assert.Single(worker.TrialsRun());
+
+        coordinator.Freeze();
+        try
+        {
+            worker.Terminate();
+            // The drain outlasts System.CommandLine's default 2 s: leaving needs the leader, which
+            // does not answer, so Akka's cluster-exiting phase runs its 10 s out.
+            await worker.WaitForExit(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            coordinator.Thaw();
+        }
+        Assert.Contains(worker.Lines, l => l.Contains($"Draining: handing back trial {running}"));
+        Assert.Contains(worker.Lines, l => l.Contains("leaving the cluster"));
+        // Its own exit code, not the 143 System.CommandLine returns when it gives up waiting.
+        Assert.True(worker.ExitCode == 0, $"exit code {worker.ExitCode}:\n{string.Join('\n', worker.Lines.TakeLast(20))}");
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Microsoft.Extensions.Configuration;
 using SweepCluster.Cluster.Coordinator;
@@ -42,14 +41,9 @@ public static class NodeCommand
             await using var node = await SweepNode.StartAsync(settings, new DatasetCatalog(settings.DataSettings()), "INFO", cancellation);
             Console.WriteLine($"node {node.Address} up: roles {settings.Roles}, devices {settings.Devices}, database {settings.Database()}");
 
-            // SIGTERM (Kubernetes, systemd) leaves the cluster gracefully: workers hand back their trials first.
-            var stop = new TaskCompletionSource();
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.TrySetResult();
-            });
-            var first = await Task.WhenAny(stop.Task, node.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }));
+            // SIGTERM (Kubernetes, systemd) and Ctrl-C cancel the token (Program.cs): the node then
+            // leaves the cluster gracefully as it is disposed, its workers handing back their trials first.
+            var first = await Task.WhenAny(node.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }));
             if (first == node.WhenTerminated)
             {
                 // Stopped by the cluster, not asked to: downed, or Akka.Remote refused a peer's TLS
