@@ -1,5 +1,6 @@
 using SweepCluster.Cluster.Client;
 using SweepCluster.Cluster.Protocol;
+using SweepCluster.Cluster.Tests;
 using SweepCluster.Storage;
 
 namespace SweepCluster.Cli.Tests;
@@ -19,18 +20,18 @@ public sealed class ClusterProcessTests : IDisposable
     string Seeds => string.Join(',', new[] { _coordinatorPort }.Concat(_workerPorts).Select(p => $"akka.tcp://sweep@127.0.0.1:{p}"));
     string Contact => $"akka.tcp://sweep@127.0.0.1:{_coordinatorPort}";
 
-    NodeProcess StartNode(int port, string roles)
+    NodeProcess StartNode(int port, string roles, IDictionary<string, string>? settings = null)
     {
-        var node = NodeProcess.Start(port, roles, Seeds, Database);
+        var node = NodeProcess.Start(port, roles, Seeds, Database, settings);
         _nodes.Add(node);
         return node;
     }
 
-    async Task<(NodeProcess Coordinator, NodeProcess[] Workers)> StartCluster()
+    async Task<(NodeProcess Coordinator, NodeProcess[] Workers)> StartCluster(IDictionary<string, string>? settings = null)
     {
-        var coordinator = StartNode(_coordinatorPort, "coordinator");
+        var coordinator = StartNode(_coordinatorPort, "coordinator", settings);
         await coordinator.WaitUntilUp();
-        var workers = _workerPorts.Select(p => StartNode(p, "worker")).ToArray();
+        var workers = _workerPorts.Select(p => StartNode(p, "worker", settings)).ToArray();
         foreach (var w in workers) await w.WaitUntilUp();
         return (coordinator, workers);
     }
@@ -114,6 +115,53 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.Contains($":{_workerPorts[1]}/", rows.Single(r => r.TrialId == interrupted).Worker);
         Assert.Equal(20, rows.Count);
         Assert.Equal(20, rows.Select(r => r.TrialId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_trial_on_an_unreachable_worker_runs_elsewhere_at_once_and_a_late_result_counts_once()
+    {
+        // Leases and downing far beyond the test's patience: only unreachability can move the trial.
+        var (_, workers) = await StartCluster(new Dictionary<string, string> { ["SWEEP_LEASE_SECONDS"] = "600", ["SWEEP_DOWN_AFTER_SECONDS"] = "600" });
+        var sweepId = await Submit(Spec("unreachable", seeds: 6, ms: 3000));
+        await using var client = await SweepClient.ConnectAsync(Contact);
+        var running = await WaitFor(client, sweepId, s => RunningOn(s, _workerPorts[0]) is { } id && workers[0].TrialsRun().Contains(id[..12]));
+        var stranded = RunningOn(running, _workerPorts[0])!;
+
+        workers[0].Freeze();
+        try
+        {
+            await WaitUntil(() => workers[1].TrialsRun().Contains(stranded[..12]), TimeSpan.FromSeconds(90),
+                "the trial of the unreachable worker did not go to the other worker");
+        }
+        finally
+        {
+            // Back again, it finishes (or is told to cancel) the trial it held: either way the result counts once.
+            workers[0].Thaw();
+        }
+
+        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        Assert.Equal(12, status.Summary!.Completed);
+        var rows = await Results(sweepId, 12);
+        Assert.Equal(12, rows.Select(r => r.TrialId).Distinct().Count());
+        Assert.Equal(12, rows.Count);
+        var journalled = await JournalledResults();
+        Assert.Equal(12, journalled.Count);
+        Assert.Equal(12, journalled.Distinct().Count());
+    }
+
+    static async Task WaitUntil(Func<bool> condition, TimeSpan patience, string failure)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(200);
+        Assert.True(condition(), failure);
+    }
+
+    /// <summary>The trial id of every TrialCompleted event in the coordinator's journal, one per event.</summary>
+    async Task<List<string>> JournalledResults()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database}");
+        await connection.OpenAsync();
+        return (await Journal.CompletionsAsync(connection)).Select(c => c.TrialId).ToList();
     }
 
     [Fact]

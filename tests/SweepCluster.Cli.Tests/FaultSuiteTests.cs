@@ -4,6 +4,7 @@ using System.Text.Json;
 using Npgsql;
 using SweepCluster.Cluster.Client;
 using SweepCluster.Cluster.Protocol;
+using SweepCluster.Cluster.Tests;
 using SweepCluster.Storage;
 using SweepCluster.Storage.Tests;
 using Xunit.Abstractions;
@@ -246,16 +247,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(_db.Settings.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT message FROM journal WHERE manifest = 'TrialCompleted' ORDER BY ordering", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var completions = new List<(string, double)>();
-        while (await reader.ReadAsync())
-        {
-            using var json = JsonDocument.Parse((byte[])reader.GetValue(0));
-            var result = json.RootElement.GetProperty("result");
-            completions.Add((result.GetProperty("config_hash").GetString()!, result.GetProperty("test_accuracy").GetDouble()));
-        }
-        return completions;
+        return (await Journal.CompletionsAsync(connection)).Select(c => (c.TrialId, c.TestAccuracy)).ToList();
     }
 
     void Report(string scenario, Findings findings, string detail) =>

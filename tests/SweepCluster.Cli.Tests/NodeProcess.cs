@@ -30,8 +30,9 @@ public sealed class NodeProcess : IDisposable
 
     /// <param name="database">A SQLite file; its folder is the node's working folder (extra settings may name another database).</param>
     /// <param name="networkNamespace">Runs the node in this network namespace (ip netns), standing in for another host.</param>
+    /// <param name="options">Command-line options of <c>sweep node</c>, such as <c>--devices</c>.</param>
     public static NodeProcess Start(int port, string roles, string seedNodes, string database, IDictionary<string, string>? extra = null,
-        string hostname = "127.0.0.1", string? networkNamespace = null)
+        string hostname = "127.0.0.1", string? networkNamespace = null, IReadOnlyList<string>? options = null)
     {
         var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
         {
@@ -41,6 +42,7 @@ public sealed class NodeProcess : IDisposable
             foreach (var arg in new[] { "netns", "exec", networkNamespace, "dotnet" }) start.ArgumentList.Add(arg);
         start.ArgumentList.Add(Sweep.ProgramPath);
         start.ArgumentList.Add("node");
+        foreach (var option in options ?? []) start.ArgumentList.Add(option);
         start.Environment["SWEEP_ROLES"] = roles;
         start.Environment["SWEEP_PORT"] = port.ToString();
         start.Environment["SWEEP_HOSTNAME"] = hostname;
@@ -76,6 +78,12 @@ public sealed class NodeProcess : IDisposable
 
     /// <summary>The exit code, once the process has exited.</summary>
     public int ExitCode => _process.ExitCode;
+
+    /// <summary>SIGSTOP: the process stops answering without closing a connection, as a host cut off or stalled; <see cref="Thaw"/> resumes it.</summary>
+    public void Freeze() => Process.Start("kill", ["-STOP", _process.Id.ToString()])!.WaitForExit();
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw() => Process.Start("kill", ["-CONT", _process.Id.ToString()])!.WaitForExit();
 
     /// <summary>SIGKILL: the process dies at once, as on a preempted machine.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);

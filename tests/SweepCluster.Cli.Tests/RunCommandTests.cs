@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SweepCluster.Cluster.Tests;
 using SweepCluster.Storage;
 
 namespace SweepCluster.Cli.Tests;
@@ -24,9 +25,15 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("20 trials, 0 already completed, 20 to run", first.Stdout);
         Assert.Contains("noisy p=1", first.Stdout);
 
+        var (journalled, stored) = (await Journalled(), await Stored());
+        Assert.Equal((20, 20), (journalled.Count, stored.Count));
+
         var second = await Sweep.RunIn(_folder, "run", spec, "--port", "0");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.Contains("20 trials, 20 already completed, 0 to run", second.Stdout);
+        // Nothing ran: a trial run again would be journalled again, or at least restamp its stored result.
+        Assert.Equal(journalled, await Journalled());
+        Assert.Equal(stored, await Stored());
 
         var csv = await Sweep.RunIn(_folder, "results", "sleepy-" + second.Stdout.Split("sleepy-")[1][..8], "--format", "csv");
         Assert.Equal(21, csv.Stdout.Trim().Split('\n').Length); // header + one row per trial
@@ -70,6 +77,54 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains($"{8 - completed} to run", rerun.Stdout);
         Assert.Equal(8, await Count(store));
     }
+
+    [Fact]
+    public async Task Ctrl_c_stops_a_run_cleanly_and_the_next_run_resumes_it()
+    {
+        var spec = Write("interrupted.yaml", "name: interrupted\nkind: sleep\nsleep_ms: 1500\narms: [true, noisy]\nseeds: 6\n");
+        // Through env --default-signal: a test host started in the background may ignore SIGINT,
+        // and a child would inherit that; a user's terminal never does.
+        var start = new ProcessStartInfo("env") { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Sweep.ProgramPath, "run", spec, "--port", "0", "--devices", "cpu:2" })
+            start.ArgumentList.Add(a);
+        var store = new ResultsStore(DatabaseSettings.Sqlite(Path.Combine(_folder, "sweep.db")));
+        string stdout, stderr;
+        using (var process = Process.Start(start)!)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            for (var i = 0; i < 600 && await Count(store) < 2; i++) await Task.Delay(100);
+            Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+            (stdout, stderr) = (await output, await errors);
+            Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode}\n{stdout}\n{stderr}");
+        }
+        Assert.Contains("stopped: running trials are handed back; run the same command again to resume.", stdout);
+        Assert.DoesNotContain("Exception", stdout + stderr);
+        Assert.DoesNotContain("   at ", stdout + stderr);
+        var before = (await Journalled()).Count;
+        Assert.InRange(before, 2, 11);
+
+        var rerun = await Sweep.RunIn(_folder, "run", spec, "--port", "0", "--devices", "cpu:2");
+        Assert.True(rerun.ExitCode == 0, rerun.Stdout + rerun.Stderr);
+        Assert.Contains($"12 trials, {before} already completed, {12 - before} to run", rerun.Stdout);
+        var journalled = await Journalled();
+        Assert.Equal(12, journalled.Count);
+        Assert.Equal(12, journalled.Select(c => c.TrialId).Distinct().Count());
+    }
+
+    /// <summary>The TrialCompleted events in the journal of the sweep.db in the test's folder.</summary>
+    async Task<List<Journal.Completion>> Journalled()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "sweep.db")}");
+        await connection.OpenAsync();
+        return await Journal.CompletionsAsync(connection);
+    }
+
+    /// <summary>Each stored result with when and where it ran.</summary>
+    async Task<List<(string, DateTimeOffset, DateTimeOffset, string)>> Stored() =>
+        (await new ResultsStore(DatabaseSettings.Sqlite(Path.Combine(_folder, "sweep.db"))).QueryAsync(new ResultQuery()))
+        .Select(r => (r.TrialId, r.StartedAt, r.FinishedAt, r.Worker)).OrderBy(r => r.TrialId).ToList();
 
     static async Task<long> Count(ResultsStore store)
     {

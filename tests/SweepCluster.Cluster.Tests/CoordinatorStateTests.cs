@@ -7,13 +7,13 @@ namespace SweepCluster.Cluster.Tests;
 /// <summary>The coordinator's rules without actors: every test drives <see cref="CoordinatorState.Apply"/>.</summary>
 public class CoordinatorStateTests
 {
-    static readonly DateTimeOffset At = DateTimeOffset.UnixEpoch;
+    internal static readonly DateTimeOffset At = DateTimeOffset.UnixEpoch;
 
     /// <summary>
     /// A spec "name:arm:seeds" expands to sleep trials of that arm with seeds 1..n; "name:arm:seeds:max"
     /// adds an adaptive budget (batch 2, a target no spread meets) growing to max seeds.
     /// </summary>
-    static SweepPlan Plan(SweepSubmitted s)
+    internal static SweepPlan Plan(SweepSubmitted s)
     {
         var parts = s.SpecYaml.Split(':');
         var adaptive = parts.Length > 3
@@ -28,15 +28,15 @@ public class CoordinatorStateTests
         return new SweepPlan(parts[0], trials, adaptive);
     }
 
-    static SweepSubmitted Submitted(string spec, bool force = false)
+    internal static SweepSubmitted Submitted(string spec, bool force = false)
     {
         var plan = Plan(new SweepSubmitted("", "", spec, "test", force, 0, At));
         return new SweepSubmitted(plan.SweepId(), plan.Name, spec, "test", force, plan.Trials.Count, At);
     }
 
-    static CoordinatorState NewState(int maxAttempts = 3) => new(Plan, maxAttempts);
+    internal static CoordinatorState NewState(int maxAttempts = 3) => new(Plan, maxAttempts);
 
-    static TrialCompleted Completed(PlannedTrial t, double accuracy = 0.8) =>
+    internal static TrialCompleted Completed(PlannedTrial t, double accuracy = 0.8) =>
         new(SleepTrial.Result(t.Config, t.TrialId, At) with { TestAccuracy = accuracy }, t.CellKey, "w", At);
 
     static List<PlannedTrial> Drain(CoordinatorState state)
@@ -195,5 +195,34 @@ public class CoordinatorStateTests
             Assert.Equal("boom", state.Trial(taken[1].TrialId)!.FailureReason);
             Assert.Equal(4, Drain(state).Count); // 6 trials, 1 completed, 1 failed
         }
+    }
+
+    [Fact]
+    public void A_complete_sweep_submitted_again_is_answered_without_a_journal_entry_unless_forced()
+    {
+        var state = NewState();
+        var submitted = Submitted("a:true:2");
+        state.Apply(submitted);
+        var plan = Plan(submitted);
+        Assert.Null(state.Admit(plan, force: false, maxQueuedTrials: 100));
+        foreach (var t in Drain(state)) state.Apply(Completed(t));
+
+        Assert.Equal(new SweepAccepted(submitted.SweepId, 2, 2), state.Admit(plan, force: false, maxQueuedTrials: 100));
+        Assert.Null(state.Admit(plan, force: true, maxQueuedTrials: 100));
+        Assert.Equal((2, 0), (state.AlreadyCompleted(plan, force: false), state.AlreadyCompleted(plan, force: true)));
+    }
+
+    [Fact]
+    public void A_submission_past_the_queue_limit_is_refused_counting_only_trials_still_to_run()
+    {
+        var state = NewState();
+        state.Apply(Submitted("a:true:3"));
+        state.Apply(Completed(state.TakeNext(_ => false)!));
+        // 2 waiting; the bigger sweep reuses the 3 seeds of a (one completed) and adds 2 more.
+        var bigger = Plan(Submitted("b:true:5"));
+        Assert.Null(state.Admit(bigger, force: false, maxQueuedTrials: 6));
+        var refused = Assert.IsType<SweepRejected>(state.Admit(bigger, force: false, maxQueuedTrials: 5));
+        Assert.Equal("2 trials are waiting and this sweep adds 4, over the coordinator's limit of 5 (SWEEP_MAX_QUEUED_TRIALS); submit it when running sweeps have finished",
+            refused.Reason);
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Microsoft.Extensions.Configuration;
 using SweepCluster.Cluster.Coordinator;
@@ -8,16 +7,18 @@ using SweepCluster.Training.Data;
 
 namespace SweepCluster.Cli.Commands;
 
-/// <summary><c>sweep node</c>: one cluster node, its roles and everything else from appsettings.json and SWEEP_* variables.</summary>
+/// <summary><c>sweep node</c>: one cluster node, its roles and everything else from appsettings.json and SWEEP_* variables, its devices also from options.</summary>
 public static class NodeCommand
 {
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "appsettings.json to read (default: ./appsettings.json when present)" };
+        var devices = new DeviceOptions(fromSettings: true);
         var command = new Command("node", "Run a cluster node (coordinator, worker or both); settings from appsettings.json and SWEEP_* environment variables, see docs/cluster.md")
         {
             config,
         };
+        devices.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             NodeSettings settings;
@@ -25,10 +26,11 @@ public static class NodeCommand
             {
                 var file = parse.GetValue(config)?.FullName ?? Path.GetFullPath("appsettings.json");
                 if (parse.GetValue(config) is { Exists: false } missing) throw new ArgumentException($"--config {missing.FullName}: no such file");
-                settings = NodeSettings.Load(new ConfigurationBuilder()
+                // The options win over both, so they apply before validation: a bad SWEEP_DEVICES they replace stops nothing.
+                settings = devices.Apply(parse, NodeSettings.Bind(new ConfigurationBuilder()
                     .AddJsonFile(file, optional: true)
                     .AddEnvironmentVariables("SWEEP_")
-                    .Build());
+                    .Build())).Validate();
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException)
             {
@@ -39,14 +41,9 @@ public static class NodeCommand
             await using var node = await SweepNode.StartAsync(settings, new DatasetCatalog(settings.DataSettings()), "INFO", cancellation);
             Console.WriteLine($"node {node.Address} up: roles {settings.Roles}, devices {settings.Devices}, database {settings.Database()}");
 
-            // SIGTERM (Kubernetes, systemd) leaves the cluster gracefully: workers hand back their trials first.
-            var stop = new TaskCompletionSource();
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                stop.TrySetResult();
-            });
-            var first = await Task.WhenAny(stop.Task, node.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }));
+            // SIGTERM (Kubernetes, systemd) and Ctrl-C cancel the token (Program.cs): the node then
+            // leaves the cluster gracefully as it is disposed, its workers handing back their trials first.
+            var first = await Task.WhenAny(node.WhenTerminated, Task.Delay(Timeout.Infinite, cancellation).ContinueWith(_ => { }));
             if (first == node.WhenTerminated)
             {
                 // Stopped by the cluster, not asked to: downed, or Akka.Remote refused a peer's TLS

@@ -21,15 +21,15 @@ public static class RunCommand
     {
         var spec = new Argument<FileInfo>("spec") { Description = "Sweep spec (YAML, see docs/spec.md)" };
         var database = new Option<string>("--database") { Description = "SQLite file of the journal and results", DefaultValueFactory = _ => "sweep.db" };
-        var devices = new Option<string>("--devices") { Description = "auto | cpu | cpu:N | cuda:0,cuda:1", DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { Description = "Torch threads per slot (0: the cores divided between CPU slots)", DefaultValueFactory = _ => 0 };
+        var devices = new DeviceOptions(fromSettings: false);
         var port = new Option<int>("--port") { Description = "Loopback port, so `sweep watch` can follow from another terminal (0: any)", DefaultValueFactory = _ => 4053 };
         var force = new Option<bool>("--force") { Description = "Run every trial again, even those with a recorded result" };
         var dataRoots = DataRootOption.Create();
         var command = new Command("run", "Run a sweep on this machine (embedded cluster, SQLite file) and print the per-cell table")
         {
-            spec, database, devices, threads, port, force, dataRoots,
+            spec, database, port, force, dataRoots,
         };
+        devices.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             var file = parse.GetValue(spec)!;
@@ -37,17 +37,15 @@ public static class RunCommand
             NodeSettings settings;
             try
             {
-                settings = new NodeSettings
+                settings = devices.Apply(parse, new NodeSettings
                 {
                     Hostname = "127.0.0.1",
                     Port = parse.GetValue(port),
                     DatabaseProvider = "sqlite",
                     DatabaseConnection = parse.GetValue(database)!,
-                    Devices = parse.GetValue(devices)!,
-                    ThreadsPerSlot = parse.GetValue(threads),
                     DownAfterSeconds = 2,
                     DataRoots = string.Join(Path.PathSeparator, DataRootOption.Resolve(parse.GetValue(dataRoots), file.FullName).Folders),
-                }.Validate();
+                }).Validate();
                 yaml = await File.ReadAllTextAsync(file.FullName, cancellation);
                 SweepPlanner.Plan(yaml, file.FullName, settings.SpecOptions()); // refuse a bad spec before starting anything
             }

@@ -246,6 +246,30 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
         }
     }
 
+    /// <summary>Trials of <paramref name="plan"/> with a result to reuse; none when forced to run again.</summary>
+    public int AlreadyCompleted(SweepPlan plan, bool force) =>
+        force ? 0 : plan.Trials.Count(t => Trial(t.TrialId)?.Status == TrialStatus.Completed);
+
+    /// <summary>
+    /// The answer to a submission that is not to be journalled, or null when it is: a sweep whose
+    /// every trial is completed is accepted as it stands (unless forced), and one that would take
+    /// the trials waiting across running sweeps past <paramref name="maxQueuedTrials"/> is refused,
+    /// so a flood of sweeps cannot exhaust the coordinator's memory.
+    /// </summary>
+    public ISweepMessage? Admit(SweepPlan plan, bool force, int maxQueuedTrials)
+    {
+        var existing = Sweep(plan.SweepId());
+        if (existing is not null && !force && existing.Remaining == 0 &&
+            existing.Trials.All(t => _trials[t.TrialId].Status == TrialStatus.Completed))
+            return new SweepAccepted(existing.Submitted.SweepId, existing.Trials.Count, existing.Trials.Count);
+        var adds = plan.Trials.Count - AlreadyCompleted(plan, force);
+        var queued = _sweeps.Values.Where(s => s.State == SweepState.Running).Sum(s => (long)s.Remaining);
+        if (queued + adds > maxQueuedTrials)
+            return new SweepRejected(
+                $"{queued:N0} trials are waiting and this sweep adds {adds:N0}, over the coordinator's limit of {maxQueuedTrials:N0} (SWEEP_MAX_QUEUED_TRIALS); submit it when running sweeps have finished");
+        return null;
+    }
+
     /// <summary>
     /// The next trial to run, taking sweeps in turn so that concurrent sweeps share the workers
     /// fairly. Skips trials that are finished or already running (<paramref name="isRunning"/>).

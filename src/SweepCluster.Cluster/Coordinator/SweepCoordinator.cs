@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using SweepCluster.Cluster.Protocol;
@@ -16,10 +17,12 @@ public sealed record CoordinatorSettings(TimeSpan Lease, SpecOptions Specs, int 
 
 /// <summary>
 /// The cluster singleton that owns every sweep. It expands submitted specs into trials, hands
-/// them to workers that ask for work (work pulling), tracks which worker holds which trial, puts
-/// a trial back in the queue when its worker's node leaves, its lease expires or it fails
-/// transiently, and records each result exactly once in its journal. Handles
-/// <see cref="SubmitSweep"/>, <see cref="CancelSweep"/>, <see cref="ListSweeps"/>,
+/// them to workers that ask for work (work pulling), and records each result exactly once in its
+/// journal. What to do is decided by two plain classes it delegates to: <see cref="CoordinatorState"/>
+/// (the journalled state) and <see cref="DispatchState{TWorker}"/> (leases, waiting workers and the
+/// guard against resent results); this actor journals, sends what they decide, and tells them
+/// the time, the workers that died (DeathWatch) and the nodes that became unreachable (cluster
+/// events). Handles <see cref="SubmitSweep"/>, <see cref="CancelSweep"/>, <see cref="ListSweeps"/>,
 /// <see cref="GetSweepStatus"/> from clients and <see cref="RequestWork"/>,
 /// <see cref="TrialProgressReport"/>, <see cref="TrialSucceeded"/>, <see cref="TrialAttemptFailed"/>,
 /// <see cref="TrialHandedBack"/> from workers.
@@ -33,17 +36,10 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         public static readonly CheckLeases Instance = new();
     }
 
-    /// <summary>A trial handed to a worker: who has it and until when.</summary>
-    sealed record Lease(IActorRef Worker, string WorkerId, PlannedTrial Trial, DateTimeOffset Deadline, TrialProgressReport? Progress);
-
     readonly CoordinatorSettings _settings;
     readonly CoordinatorState _state;
+    readonly DispatchState<IActorRef> _dispatch;
     readonly ILoggingAdapter _log = Context.GetLogger();
-    readonly Dictionary<string, Lease> _leases = new();
-    readonly Dictionary<IActorRef, string> _workers = new();
-    readonly LinkedList<IActorRef> _idle = new();
-    /// <summary>Results being written to the journal: a resent copy must not be written twice.</summary>
-    readonly HashSet<string> _recording = new();
     /// <summary>Cells ("sweep/cell") whose added seeds are being written to the journal: not to be grown twice meanwhile.</summary>
     readonly HashSet<string> _growing = new();
 
@@ -51,6 +47,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     {
         _settings = settings;
         _state = new CoordinatorState(SweepPlanner.Replan, settings.MaxAttempts);
+        _dispatch = new DispatchState<IActorRef>(_state, settings.Lease);
 
         Recover<SnapshotOffer>(offer => _state.Restore((CoordinatorSnapshot)offer.Snapshot));
         Recover<ICoordinatorEvent>(_state.Apply);
@@ -64,15 +61,36 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 
         Command<SubmitSweep>(HandleSubmit);
         Command<CancelSweep>(HandleCancel);
-        Command<ListSweeps>(_ => Sender.Tell(new SweepList(_state.Sweeps.Select(s => _state.Summarise(s, IsRunning)).ToList())));
+        Command<ListSweeps>(_ => Sender.Tell(new SweepList(_state.Sweeps.Select(s => _state.Summarise(s, _dispatch.IsRunning)).ToList())));
         Command<GetSweepStatus>(q => Sender.Tell(Status(q.SweepId)));
-        Command<RequestWork>(HandleRequestWork);
-        Command<TrialProgressReport>(HandleProgress);
+        Command<RequestWork>(r =>
+        {
+            WatchWorker();
+            _dispatch.RequestWork(Sender, r.WorkerId, DateTimeOffset.UtcNow);
+            SendDecided();
+        });
+        Command<TrialProgressReport>(p =>
+        {
+            WatchWorker();
+            _dispatch.ProgressReported(Sender, p, DateTimeOffset.UtcNow);
+            SendDecided();
+        });
         Command<TrialSucceeded>(HandleSucceeded);
         Command<TrialAttemptFailed>(HandleFailed);
-        Command<TrialHandedBack>(h => Release(h.TrialId, requeue: true));
-        Command<Terminated>(t => HandleWorkerGone(t.ActorRef));
-        Command<CheckLeases>(_ => ExpireLeases());
+        Command<TrialHandedBack>(h =>
+        {
+            _dispatch.HandedBack(Sender, h.TrialId, DateTimeOffset.UtcNow);
+            SendDecided();
+        });
+        Command<Terminated>(t => HandleWorkersLost(_dispatch.WorkerGone(t.ActorRef, DateTimeOffset.UtcNow), "left"));
+        Command<ClusterEvent.UnreachableMember>(u => HandleWorkersLost(_dispatch.WorkersUnreachable(
+            _dispatch.Workers.Keys.Where(w => w.Path.Address.Equals(u.Member.Address)).ToList(), DateTimeOffset.UtcNow), "is unreachable"));
+        Command<CheckLeases>(_ =>
+        {
+            foreach (var lease in _dispatch.ExpireLeases(DateTimeOffset.UtcNow))
+                _log.Warning("Lease of trial {0} on {1} expired; back to the queue", lease.Trial.TrialId[..12], lease.WorkerId);
+            SendDecided();
+        });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Snapshot failed; recovery will replay more events"));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -85,8 +103,29 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 
     public static Props Props(CoordinatorSettings settings) => Akka.Actor.Props.Create(() => new SweepCoordinator(settings));
 
-    /// <summary>Leased to a worker, or finished and being journalled: either way not to be handed out.</summary>
-    bool IsRunning(string trialId) => _leases.ContainsKey(trialId) || _recording.Contains(trialId);
+    protected override void PreStart()
+    {
+        base.PreStart();
+        // A trial leased to a worker on an unreachable node goes back to the queue at once, not
+        // only when the split-brain resolver downs the node or the lease runs out.
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.UnreachableMember));
+    }
+
+    protected override void PostStop()
+    {
+        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
+    }
+
+    /// <summary>DeathWatch on the worker that sent the message (a no-op when already watched): its death requeues its trials.</summary>
+    void WatchWorker() => Context.Watch(Sender);
+
+    /// <summary>Sends what the dispatch state decided.</summary>
+    void SendDecided()
+    {
+        foreach (var send in _dispatch.TakeOutbox()) send.To.Tell(send.Message, Self);
+    }
 
     void HandleSubmit(SubmitSweep submit)
     {
@@ -100,22 +139,13 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
             Sender.Tell(new SweepRejected(e.Message));
             return;
         }
+        if (_state.Admit(plan, submit.Force, _settings.MaxQueuedTrials) is { } answer)
+        {
+            Sender.Tell(answer);
+            return;
+        }
         var sweepId = plan.SweepId();
-        var existing = _state.Sweep(sweepId);
-        if (existing is not null && !submit.Force && existing.Remaining == 0 &&
-            existing.Trials.All(t => _state.Trial(t.TrialId)!.Status == TrialStatus.Completed))
-        {
-            Sender.Tell(new SweepAccepted(sweepId, existing.Trials.Count, existing.Trials.Count));
-            return;
-        }
-        var alreadyCompleted = submit.Force ? 0 : plan.Trials.Count(t => _state.Trial(t.TrialId)?.Status == TrialStatus.Completed);
-        var queued = _state.Sweeps.Where(s => s.State == SweepState.Running).Sum(s => (long)s.Remaining);
-        if (queued + plan.Trials.Count - alreadyCompleted > _settings.MaxQueuedTrials)
-        {
-            Sender.Tell(new SweepRejected(
-                $"{queued:N0} trials are waiting and this sweep adds {plan.Trials.Count - alreadyCompleted:N0}, over the coordinator's limit of {_settings.MaxQueuedTrials:N0} (SWEEP_MAX_QUEUED_TRIALS); submit it when running sweeps have finished"));
-            return;
-        }
+        var alreadyCompleted = _state.AlreadyCompleted(plan, submit.Force);
         var sender = Sender;
         Persist(new SweepSubmitted(sweepId, plan.Name, submit.SpecYaml, submit.SourceName, submit.Force, plan.Trials.Count, DateTimeOffset.UtcNow,
             _settings.Specs.BaseDirectory), e =>
@@ -140,80 +170,27 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         Persist(new SweepCancelled(cancel.SweepId, DateTimeOffset.UtcNow), e =>
         {
             _state.Apply(e);
-            // Stop running trials that no other running sweep still needs.
-            foreach (var lease in _leases.Values.ToList())
-            {
-                var needed = _state.Trial(lease.Trial.TrialId)!.Sweeps.Any(id => _state.Sweep(id)!.State == SweepState.Running);
-                if (needed) continue;
-                lease.Worker.Tell(new CancelTrial(lease.Trial.TrialId));
-                _leases.Remove(lease.Trial.TrialId);
-            }
+            _dispatch.StopUnneededTrials();
+            SendDecided();
             sender.Tell(Status(cancel.SweepId));
             MaybeSnapshot();
         });
     }
 
-    void HandleRequestWork(RequestWork request)
-    {
-        if (_workers.TryAdd(Sender, request.WorkerId)) Context.Watch(Sender);
-        // A worker asking for work holds nothing: anything leased to it was lost with its previous life.
-        foreach (var lost in _leases.Values.Where(l => l.Worker.Equals(Sender)).ToList()) Release(lost.Trial.TrialId, requeue: true);
-        if (!TryDispatch(Sender) && !_idle.Contains(Sender)) _idle.AddLast(Sender);
-    }
-
-    bool TryDispatch(IActorRef worker)
-    {
-        var next = _state.TakeNext(IsRunning);
-        if (next is null) return false;
-        var attempt = _state.Trial(next.TrialId)!.FailedAttempts + 1;
-        _leases[next.TrialId] = new Lease(worker, _workers[worker], next, DateTimeOffset.UtcNow + _settings.Lease, null);
-        worker.Tell(new AssignTrial(next, attempt, _settings.Lease));
-        return true;
-    }
-
-    void DispatchToIdle()
-    {
-        while (_idle.First is { } node)
-        {
-            if (!TryDispatch(node.Value)) return;
-            _idle.RemoveFirst();
-        }
-    }
-
-    void HandleProgress(TrialProgressReport report)
-    {
-        var trial = _state.Trial(report.TrialId);
-        if (trial is null || trial.Status != TrialStatus.Pending) return;
-        if (_leases.TryGetValue(report.TrialId, out var lease) && !lease.Worker.Equals(Sender)) return;
-        if (lease is null)
-        {
-            // A worker still running a trial handed out before this coordinator restarted: adopt it
-            // rather than run it a second time.
-            if (_workers.TryAdd(Sender, report.WorkerId)) Context.Watch(Sender);
-            _idle.Remove(Sender);
-            lease = new Lease(Sender, report.WorkerId, trial.Planned, default, null);
-        }
-        _leases[report.TrialId] = lease with { Deadline = DateTimeOffset.UtcNow + _settings.Lease, Progress = report };
-    }
-
     void HandleSucceeded(TrialSucceeded success)
     {
         var trialId = success.Result.ConfigHash;
-        var trial = _state.Trial(trialId);
         var sender = Sender;
-        if (trial is null || trial.Status == TrialStatus.Completed)
-        {
-            sender.Tell(new ResultAccepted(trialId));
-            return;
-        }
-        if (trial.Status == TrialStatus.Failed || !_recording.Add(trialId)) return;
-        // The worker is free now and asks for its next trial without waiting for this write.
-        _leases.Remove(trialId);
+        var decision = _dispatch.ResultArrived(sender, trialId);
+        SendDecided();
+        if (decision == ResultDecision.Acknowledge) sender.Tell(new ResultAccepted(trialId));
+        if (decision != ResultDecision.Record) return;
+        var trial = _state.Trial(trialId)!;
         // PersistAsync lets the journal batch many results into one write; the state changes only
-        // once the event is stored, and _recording keeps resent copies, and dispatch, out meanwhile.
+        // once the event is stored, and the dispatch state keeps resent copies, and dispatch, out meanwhile.
         PersistAsync(new TrialCompleted(success.Result, trial.Planned.CellKey, success.WorkerId, DateTimeOffset.UtcNow), e =>
         {
-            _recording.Remove(trialId);
+            _dispatch.ResultRecorded(trialId);
             _state.Apply(e);
             sender.Tell(new ResultAccepted(trialId));
             MaybeSnapshot();
@@ -223,9 +200,8 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
 
     void HandleFailed(TrialAttemptFailed failure)
     {
-        var trial = _state.Trial(failure.TrialId);
-        if (trial is null || trial.Status != TrialStatus.Pending) return;
-        _leases.Remove(failure.TrialId);
+        if (!_dispatch.AttemptFailed(Sender, failure.TrialId)) return;
+        var trial = _state.Trial(failure.TrialId)!;
         _log.Warning("Trial {0} failed on {1} ({2}): {3}", failure.TrialId[..12], failure.WorkerId,
             failure.Deterministic ? "deterministic" : "transient", failure.Reason);
         PersistAsync(new TrialFailedAttempt(failure.TrialId, failure.WorkerId, failure.Reason, failure.Deterministic, DateTimeOffset.UtcNow), e =>
@@ -259,33 +235,17 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         }
     }
 
-    void HandleWorkerGone(IActorRef worker)
+    void HandleWorkersLost(IReadOnlyList<TrialLease<IActorRef>> requeued, string why)
     {
-        _workers.Remove(worker);
-        _idle.Remove(worker);
-        foreach (var lease in _leases.Values.Where(l => l.Worker.Equals(worker)).ToList())
-        {
-            _log.Info("Worker {0} left; trial {1} goes back to the queue", lease.WorkerId, lease.Trial.TrialId[..12]);
-            Release(lease.Trial.TrialId, requeue: true);
-        }
+        foreach (var lease in requeued)
+            _log.Info("Worker {0} {1}; trial {2} goes back to the queue", lease.WorkerId, why, lease.Trial.TrialId[..12]);
+        SendDecided();
     }
 
-    void ExpireLeases()
+    void DispatchToIdle()
     {
-        var now = DateTimeOffset.UtcNow;
-        foreach (var lease in _leases.Values.Where(l => l.Deadline < now).ToList())
-        {
-            _log.Warning("Lease of trial {0} on {1} expired; back to the queue", lease.Trial.TrialId[..12], lease.WorkerId);
-            lease.Worker.Tell(new CancelTrial(lease.Trial.TrialId));
-            Release(lease.Trial.TrialId, requeue: true);
-        }
-    }
-
-    void Release(string trialId, bool requeue)
-    {
-        if (!_leases.Remove(trialId)) return;
-        if (requeue) _state.Requeue(trialId);
-        DispatchToIdle();
+        _dispatch.DispatchToIdle(DateTimeOffset.UtcNow);
+        SendDecided();
     }
 
     void MaybeSnapshot()
@@ -297,11 +257,11 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
     {
         var sweep = _state.Sweep(sweepId);
         if (sweep is null) return new SweepStatusReply(null, [], [], null, []);
-        var summary = _state.Summarise(sweep, IsRunning);
+        var summary = _state.Summarise(sweep, _dispatch.IsRunning);
         var trialIds = sweep.Trials.Select(t => t.TrialId).ToHashSet();
-        var workers = _workers.Select(w =>
+        var workers = _dispatch.Workers.Select(w =>
         {
-            var lease = _leases.Values.FirstOrDefault(l => l.Worker.Equals(w.Key));
+            var lease = _dispatch.LeasesOf(w.Key).FirstOrDefault();
             var p = lease?.Progress;
             var fraction = p is null || p.Batches == 0 ? 0 : ((p.Epoch - 1) * p.Batches + p.Batch) / (double)(p.Epochs * p.Batches);
             return new WorkerProgress(w.Value, lease?.Trial.TrialId, lease?.Trial.CellLabel, lease?.Trial.Config.Seed,

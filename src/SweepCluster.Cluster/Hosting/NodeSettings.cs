@@ -42,6 +42,8 @@ public sealed record NodeSettings
     public int LeaseSeconds { get; init; } = 60;
     /// <summary>Attempts of a transiently failing trial.</summary>
     public int MaxAttempts { get; init; } = 3;
+    /// <summary>Coordinator journal events between snapshots; recovery loads the latest snapshot and replays the events after it.</summary>
+    public int SnapshotEvery { get; init; } = 1000;
     /// <summary>Seconds the split-brain resolver waits for a stable view before downing unreachable nodes.</summary>
     public double DownAfterSeconds { get; init; } = 10;
     /// <summary>Where decoded image folders are cached.</summary>
@@ -206,6 +208,7 @@ public sealed record NodeSettings
         if (ThreadsPerSlot < 0) errors.Add($"SWEEP_THREADS_PER_SLOT: {ThreadsPerSlot} must be 0 or more");
         if (LeaseSeconds < 1) errors.Add($"SWEEP_LEASE_SECONDS: {LeaseSeconds} must be at least 1");
         if (MaxAttempts < 1) errors.Add($"SWEEP_MAX_ATTEMPTS: {MaxAttempts} must be at least 1");
+        if (SnapshotEvery < 1) errors.Add($"SWEEP_SNAPSHOT_EVERY: {SnapshotEvery} must be at least 1");
         if (DownAfterSeconds <= 0) errors.Add($"SWEEP_DOWN_AFTER_SECONDS: {DownAfterSeconds} must be positive");
         try
         {

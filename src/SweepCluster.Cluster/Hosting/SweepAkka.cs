@@ -128,7 +128,7 @@ public static class SweepAkka
         if (settings.IsCoordinator)
         {
             var coordinatorSettings = new CoordinatorSettings(TimeSpan.FromSeconds(settings.LeaseSeconds), settings.SpecOptions(), settings.MaxAttempts,
-                MaxQueuedTrials: settings.MaxQueuedTrials);
+                settings.SnapshotEvery, settings.MaxQueuedTrials);
             // A persistent actor stops when the journal fails (PostgreSQL restarting, say), and a
             // singleton manager does not restart what stopped: the backoff supervisor does, and the
             // coordinator recovers from the journal once the database answers again.

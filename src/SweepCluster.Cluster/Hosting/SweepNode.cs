@@ -44,8 +44,14 @@ public sealed class SweepNode : IAsyncDisposable
         await store.EnsureSchemaAsync(cancellation);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, OwnedLifetime>();
         builder.Services.AddAkka(SweepAkka.SystemName, (akka, _) => akka
             .AddHocon($"akka.loglevel = {logLevel}", HoconAddMode.Prepend)
+            // The node stops when its owner disposes it, not behind its back: with this hook on,
+            // Ctrl-C started Akka's coordinated shutdown at once (seen with Akka.NET 1.5.73), and
+            // `sweep run`, still asking the stopping coordinator for the sweep's status, waited out
+            // the ask's 30 s and died with a stack trace instead of stopping cleanly.
+            .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
             .ConfigureNetwork(settings)
             .ConfigureHealth(settings)
             .ConfigureSerialization()
@@ -60,10 +66,25 @@ public sealed class SweepNode : IAsyncDisposable
     /// <summary>Completes when the actor system has terminated (the node left the cluster or was downed).</summary>
     public Task WhenTerminated => System.WhenTerminated;
 
+    /// <summary>The longest <see cref="DisposeAsync"/> waits for the node to leave the cluster (the drain of each worker takes at most 10 s of it).</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Leaves the cluster gracefully: workers hand back their trials, then the system stops.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync(TimeSpan.FromSeconds(30));
+        await _host.StopAsync(StopTimeout);
         _host.Dispose();
     }
+}
+
+/// <summary>
+/// The host's lifetime: it starts and stops when <see cref="SweepNode"/> says. The default,
+/// ConsoleLifetime, also stops the host by itself on Ctrl-C and SIGTERM, racing the command that
+/// owns the node; the commands handle those signals and stop the node themselves, after reporting.
+/// </summary>
+sealed class OwnedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
