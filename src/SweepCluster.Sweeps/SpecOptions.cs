@@ -1,4 +1,5 @@
 using SweepCluster.Training.Data;
+using SweepCluster.Training.Trials;
 
 namespace SweepCluster.Sweeps;
 
@@ -17,14 +18,22 @@ public sealed record SpecOptions
     /// <summary>What relative dataset paths are taken against; null keeps them as written.</summary>
     public string? BaseDirectory { get; init; }
 
+    /// <summary>
+    /// The dataset <c>dataset.name: auto</c> stands for: the reading node's answer to "is the full
+    /// Fashion-MNIST installed?" (<see cref="DatasetCatalog.AutoDataset"/>). A coordinator records
+    /// it with the sweep, so recovery expands the same trials wherever it runs.
+    /// </summary>
+    public string AutoDataset { get; init; } = DatasetConfig.BundledSubset;
+
     /// <summary>A spec read for a new submission on a node with these roots: relative paths mean the first root.</summary>
-    public static SpecOptions Confined(DataRoots roots, long maxTrials = SweepSpec.DefaultMaxTrials) =>
-        new() { DataRoots = roots, BaseDirectory = roots.Folders[0], MaxTrials = maxTrials };
+    public static SpecOptions Confined(DataRoots roots, long maxTrials = SweepSpec.DefaultMaxTrials, string autoDataset = DatasetConfig.BundledSubset) =>
+        new() { DataRoots = roots, BaseDirectory = roots.Folders[0], MaxTrials = maxTrials, AutoDataset = autoDataset };
 
     /// <summary>
     /// A spec accepted before, read again (recovery, projection): no limit is applied a second
-    /// time, so a node whose limits were since lowered still recovers the sweeps it accepted.
+    /// time, so a node whose limits were since lowered still recovers the sweeps it accepted, and
+    /// <c>auto</c> means what it meant then.
     /// </summary>
-    public static SpecOptions Accepted(string? baseDirectory) =>
-        new() { MaxTrials = long.MaxValue, MaxBytes = int.MaxValue, BaseDirectory = baseDirectory };
+    public static SpecOptions Accepted(string? baseDirectory, string? autoDataset) =>
+        new() { MaxTrials = long.MaxValue, MaxBytes = int.MaxValue, BaseDirectory = baseDirectory, AutoDataset = autoDataset ?? DatasetConfig.BundledSubset };
 }

@@ -131,7 +131,7 @@ internal sealed partial class SpecReader(List<SpecError> errors, SpecOptions opt
             _configFields[path] = (path, entry.Value.Position);
             dataset = key switch
             {
-                "name" => Text(entry.Value, path) is { } name ? dataset with { Name = name } : dataset,
+                "name" => Text(entry.Value, path) is { } name ? dataset with { Name = name == DatasetConfig.Auto ? options.AutoDataset : name } : dataset,
                 "path" => Text(entry.Value, path) is { } folder ? dataset with { Path = DataPath(folder, path, entry.Value.Position) } : dataset,
                 "group_file" => Text(entry.Value, path) is { } file ? dataset with { GroupFile = DataPath(file, path, entry.Value.Position) } : dataset,
                 "train_limit" => TryValue(entry.Value, path, ValueSyntax.Integer, out var limit) ? dataset with { TrainLimit = limit } : dataset,

@@ -31,6 +31,21 @@ public class ExpansionTests
         """;
 
     [Fact]
+    public void Dataset_auto_is_the_full_set_or_the_subset_as_the_reader_says_and_no_trial_says_auto()
+    {
+        const string Auto = "name: auto\ndataset: {name: auto, train_limit: 500}\narms: [true]\nseeds: 2\n";
+        const string Full = "name: auto\ndataset: {name: fashion-mnist, train_limit: 500}\narms: [true]\nseeds: 2\n";
+        const string Subset = "name: auto\ndataset: {name: fashion-mnist-subset, train_limit: 500}\narms: [true]\nseeds: 2\n";
+        static IEnumerable<string> Ids(string yaml, SpecOptions options) =>
+            SweepExpansion.Expand(SweepSpecParser.Parse(yaml, "auto.yaml", options)).Trials.Select(t => t.Id);
+
+        var installed = new SpecOptions { AutoDataset = DatasetConfig.FashionMnist };
+        Assert.Equal(Ids(Full, installed), Ids(Auto, installed));
+        Assert.Equal(Ids(Subset, new SpecOptions()), Ids(Auto, new SpecOptions()));
+        Assert.NotEqual(Ids(Auto, installed), Ids(Auto, new SpecOptions()));
+    }
+
+    [Fact]
     public void Arms_without_noise_are_not_multiplied_by_the_noise_values()
     {
         var sweep = Specs.Expand(Grid);

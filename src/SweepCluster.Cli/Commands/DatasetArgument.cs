@@ -8,8 +8,8 @@ public static class DatasetArgument
 {
     public static DatasetConfig Resolve(string value, DatasetCatalog catalog)
     {
-        if (value == "auto")
-            return new DatasetConfig { Name = catalog.FullFashionMnistInstalled() ? DatasetConfig.FashionMnist : DatasetConfig.BundledSubset };
+        if (value == DatasetConfig.Auto)
+            return new DatasetConfig { Name = catalog.AutoDataset() };
         if (value is DatasetConfig.BundledSubset or DatasetConfig.FashionMnist)
             return new DatasetConfig { Name = value };
         var folder = Path.GetFullPath(value);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using SweepCluster.Sweeps;
+using SweepCluster.Training.Data;
 
 namespace SweepCluster.Cli.Commands;
 
@@ -35,7 +36,8 @@ public static class ValidateCommand
             var file = parse.GetValue(spec)!;
             try
             {
-                var options = SpecOptions.Confined(DataRootOption.Resolve(parse.GetValue(dataRoots), file), parse.GetValue(maxTrials));
+                var options = SpecOptions.Confined(DataRootOption.Resolve(parse.GetValue(dataRoots), file), parse.GetValue(maxTrials),
+                    new DatasetCatalog(new DataSettings()).AutoDataset());
                 Write(SweepExpansion.Expand(SweepSpecParser.Load(file, options)), Path.GetFileName(file));
                 return 0;
             }

@@ -148,7 +148,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         var alreadyCompleted = _state.AlreadyCompleted(plan, submit.Force);
         var sender = Sender;
         Persist(new SweepSubmitted(sweepId, plan.Name, submit.SpecYaml, submit.SourceName, submit.Force, plan.Trials.Count, DateTimeOffset.UtcNow,
-            _settings.Specs.BaseDirectory), e =>
+            _settings.Specs.BaseDirectory, _settings.Specs.AutoDataset), e =>
         {
             _state.Apply(e);
             _log.Info("Sweep {0}: {1} trials, {2} already completed", sweepId, plan.Trials.Count, alreadyCompleted);

@@ -23,5 +23,5 @@ public static class SweepPlanner
     /// settings changed since.
     /// </summary>
     public static SweepPlan Replan(SweepSubmitted submitted) =>
-        Plan(submitted.SpecYaml, submitted.SourceName, SpecOptions.Accepted(submitted.BaseDirectory));
+        Plan(submitted.SpecYaml, submitted.SourceName, SpecOptions.Accepted(submitted.BaseDirectory, submitted.AutoDataset));
 }

@@ -161,7 +161,7 @@ public sealed record NodeSettings
     public DataRoots DataRootList() => string.IsNullOrWhiteSpace(DataRoots) ? Training.Data.DataRoots.Default() : Training.Data.DataRoots.Parse(DataRoots);
 
     /// <summary>What specs submitted to this node's coordinator may ask for.</summary>
-    public SpecOptions SpecOptions() => Sweeps.SpecOptions.Confined(DataRootList(), MaxTrials);
+    public SpecOptions SpecOptions() => Sweeps.SpecOptions.Confined(DataRootList(), MaxTrials, new DatasetCatalog(DataSettings()).AutoDataset());
 
     /// <summary>Where this node's workers read and cache data.</summary>
     public DataSettings DataSettings()

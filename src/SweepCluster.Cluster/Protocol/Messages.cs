@@ -101,8 +101,9 @@ public interface ICoordinatorEvent : ISweepMessage;
 /// recovery re-expands it, and the event stays small however many trials the sweep has.
 /// </summary>
 /// <param name="BaseDirectory">What relative dataset paths in the spec meant when it was accepted (null in events written before it was recorded).</param>
+/// <param name="AutoDataset">What <c>dataset.name: auto</c> meant when it was accepted (null in events written before specs could say auto).</param>
 public sealed record SweepSubmitted(string SweepId, string Name, string SpecYaml, string SourceName, bool Force, int Trials, DateTimeOffset At,
-    string? BaseDirectory = null)
+    string? BaseDirectory = null, string? AutoDataset = null)
     : ICoordinatorEvent;
 
 /// <summary>A trial's result, recorded once per trial id (again only after a forced rerun).</summary>

@@ -40,6 +40,9 @@ public sealed class DatasetCatalog(DataSettings settings)
     /// <summary>Whether the full Fashion-MNIST is installed where <see cref="DataSettings.FashionMnistSearchPath"/> looks.</summary>
     public bool FullFashionMnistInstalled() => FindFashionMnist() is not null;
 
+    /// <summary>What <see cref="DatasetConfig.Auto"/> means here: the full Fashion-MNIST where installed, else the bundled subset.</summary>
+    public string AutoDataset() => FullFashionMnistInstalled() ? DatasetConfig.FashionMnist : DatasetConfig.BundledSubset;
+
     LabelledData LoadUncached(DatasetConfig config)
     {
         // Paths a config names are confined to the data roots; the search path is the node's own.

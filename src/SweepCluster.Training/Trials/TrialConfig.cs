@@ -56,6 +56,13 @@ public sealed record DatasetConfig
     public const string ImageFolder = "image-folder";
     public static readonly string[] Names = [BundledSubset, FashionMnist, Idx, ImageFolder];
 
+    /// <summary>
+    /// Not a dataset but a request, in specs and on <c>sweep trial --data</c>: the full
+    /// Fashion-MNIST where installed, else the bundled subset (<see cref="Data.DatasetCatalog.AutoDataset"/>).
+    /// It is resolved before a trial exists, so no trial's identity says "auto".
+    /// </summary>
+    public const string Auto = "auto";
+
     public string Name { get; init; } = BundledSubset;
     /// <summary>Folder of IDX files or of class folders; for fashion-mnist, optional (Debian's package folder is searched).</summary>
     public string? Path { get; init; }
