@@ -64,7 +64,7 @@ public sealed class DataFuzzTests : IDisposable
     /// <summary>Two classes of four good images: PNGs from the corpus in a, the same as JPEGs in b.</summary>
     string WriteImageFolder()
     {
-        var png = File.ReadAllBytes(Path.Combine(BadInputCorpus.DataFolder, "image-zero-byte", "ok", "00.png"));
+        var png = File.ReadAllBytes(Path.Combine(BadInputCorpus.DataFolder, "image-zero-byte-png", "ok", "00.png"));
         using var jpeg = new MemoryStream();
         using (var image = Image.Load(png)) image.SaveAsJpeg(jpeg);
         var root = Path.Combine(_temp, "images");
