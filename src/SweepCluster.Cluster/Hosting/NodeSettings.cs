@@ -65,7 +65,7 @@ public sealed record NodeSettings
     public int DiscoveryContactPoints { get; init; } = 1;
     /// <summary>Akka.Management HTTP port that bootstrap probes (Kubernetes discovery only).</summary>
     public int ManagementPort { get; init; } = 8558;
-    /// <summary>HTTP port of /alive and /ready on every interface; 0 (the default) serves no health endpoint.</summary>
+    /// <summary>HTTP port of /alive and /ready on the interface of <see cref="Hostname"/>; 0 (the default) serves no health endpoint.</summary>
     public int HealthPort { get; init; }
     /// <summary>
     /// TLS for remoting (docs/cluster.md#tls): a PKCS#12 file (.pfx), or a PEM certificate whose key

@@ -96,13 +96,13 @@ public static class SweepAkka
             options.PodLabelSelector = settings.DiscoveryLabelSelector;
         });
 
-    /// <summary>/alive and /ready on <see cref="NodeSettings.HealthPort"/>, closed when the actor system terminates.</summary>
+    /// <summary>/alive and /ready on <see cref="NodeSettings.HealthPort"/> of the remoting interface, closed when the actor system terminates.</summary>
     public static AkkaConfigurationBuilder ConfigureHealth(this AkkaConfigurationBuilder builder, NodeSettings settings)
     {
         if (settings.HealthPort == 0) return builder;
         return builder.AddStartup((system, _) =>
         {
-            var endpoint = HealthEndpoint.Start(system, settings.HealthPort);
+            var endpoint = HealthEndpoint.Start(system, settings.Hostname, settings.HealthPort);
             system.WhenTerminated.ContinueWith(_ => endpoint.Dispose(), TaskScheduler.Default);
         });
     }
