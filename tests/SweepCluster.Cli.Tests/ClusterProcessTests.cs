@@ -97,6 +97,35 @@ public sealed class ClusterProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Specs_up_to_the_size_limit_cross_the_wire_and_larger_ones_are_refused_by_size()
+    {
+        await StartNode(_coordinatorPort, "coordinator,worker").WaitUntilUp();
+        string Padded(string name, int kilobytes)
+        {
+            var path = Path.Combine(_folder, name + ".yaml");
+            var comment = "# " + new string('x', 1021) + "\n";
+            File.WriteAllText(path, $"name: {name}\nkind: sleep\nsleep_ms: 10\narms: [true]\nseeds: 1\n" + string.Concat(Enumerable.Repeat(comment, kilobytes)));
+            return path;
+        }
+
+        // 200 KiB: under the spec limit (256 KiB), over Akka.Remote's default frame (128,000 bytes).
+        var large = await Sweep.Run("submit", Padded("large", 200), "--cluster", Contact);
+        Assert.True(large.ExitCode == 0, large.Stdout + large.Stderr);
+        Assert.Contains("1 trials, 0 already completed", large.Stdout);
+
+        // Over the spec limit: the coordinator gets it and refuses it by its size.
+        var over = await Sweep.Run("submit", Padded("over", 300), "--cluster", Contact);
+        Assert.Equal(2, over.ExitCode);
+        Assert.Contains("over the limit of 262,144", over.Stderr);
+
+        // Over what one message may carry: the client refuses it instead of sending it into the void.
+        var huge = await Sweep.Run("submit", Padded("huge", 1100), "--cluster", Contact);
+        Assert.Equal(2, huge.ExitCode);
+        Assert.Contains("error: the spec huge.yaml encodes to", huge.Stderr);
+        Assert.Contains("over the 1,048,576 bytes one message to the cluster may carry", huge.Stderr);
+    }
+
+    [Fact]
     public async Task A_killed_worker_loses_nothing_and_its_trial_completes_elsewhere()
     {
         var (_, workers) = await StartCluster();

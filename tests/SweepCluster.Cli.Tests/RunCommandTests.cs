@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
 using SweepCluster.Cluster.Tests;
 using SweepCluster.Storage;
 
@@ -37,6 +39,22 @@ public sealed class RunCommandTests : IDisposable
 
         var csv = await Sweep.RunIn(_folder, "results", "sleepy-" + second.Stdout.Split("sleepy-")[1][..8], "--format", "csv");
         Assert.Equal(21, csv.Stdout.Trim().Split('\n').Length); // header + one row per trial
+    }
+
+    [Fact]
+    public async Task Embedded_mode_listens_on_loopback_only()
+    {
+        var port = NodeProcess.FreePort();
+        var spec = Write("listen.yaml", "name: listen\nkind: sleep\nsleep_ms: 1500\narms: [true]\nseeds: 4\n");
+        var run = Sweep.RunIn(_folder, "run", spec, "--port", port.ToString(CultureInfo.InvariantCulture), "--devices", "cpu:1");
+        // Looked at while the sweep runs (about 6 s of trials): the socket goes when the run ends.
+        List<IPAddress> listening = [];
+        while (!run.IsCompleted && (listening = ListeningSockets.On(port)).Count == 0) await Task.Delay(50);
+        var result = await run;
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.NotEmpty(listening);
+        Assert.All(listening, address => Assert.True(IPAddress.IsLoopback(address), $"listening on {address}"));
     }
 
     [Fact]

@@ -7,8 +7,9 @@ namespace SweepCluster.Cli.Tests;
 
 /// <summary>
 /// No secret leaks: a real node process runs a sweep on PostgreSQL, and the database password is
-/// searched for in everything the node printed, everything the client commands printed and every
-/// value of every table the sweep wrote. A node given a wrong password must fail without echoing it.
+/// searched for in everything the node printed, everything the client commands printed, every
+/// file <c>sweep report</c> wrote and every value of every table the sweep wrote. A node given a
+/// wrong password must fail without echoing it.
 /// </summary>
 public sealed class SecretTests : IDisposable
 {
@@ -31,17 +32,22 @@ public sealed class SecretTests : IDisposable
         await node.WaitUntilUp();
 
         var spec = Path.Combine(_folder, "secret.yaml");
-        await File.WriteAllTextAsync(spec, "name: secret\nkind: sleep\nsleep_ms: 10\narms: [true, head-only]\nseeds: 3\n");
+        await File.WriteAllTextAsync(spec, "name: secret\nkind: sleep\nsleep_ms: 10\narms: [true, head-only, random-frozen]\nseeds: 3\n");
         var outputs = new List<Sweep.Output> { await Sweep.Run("submit", spec, "--cluster", contact, "--watch") };
         Assert.True(outputs[0].ExitCode == 0, outputs[0].Stdout + outputs[0].Stderr);
         var sweepId = outputs[0].Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal))["sweep ".Length..].Split(':')[0];
-        for (var i = 0; i < 100 && await db.Store.CountBySweepAsync(sweepId) < 6; i++) await Task.Delay(100);
-        Assert.Equal(6, await db.Store.CountBySweepAsync(sweepId));
+        for (var i = 0; i < 100 && await db.Store.CountBySweepAsync(sweepId) < 9; i++) await Task.Delay(100);
+        Assert.Equal(9, await db.Store.CountBySweepAsync(sweepId));
+        var stored = new[] { "--database-provider", "postgresql", "--database-connection", connection };
         foreach (var format in new[] { "table", "csv", "json" })
-            outputs.Add(await Sweep.Run("results", sweepId, "--database-provider", "postgresql", "--database-connection", connection, "--format", format));
+            outputs.Add(await Sweep.Run(["results", sweepId, .. stored, "--format", format]));
+        outputs.Add(await Sweep.Run(["results", sweepId, .. stored, "--stats"]));
+        var report = Path.Combine(_folder, "report");
+        outputs.Add(await Sweep.Run(["report", sweepId, .. stored, "--out", report]));
         outputs.Add(await Sweep.Run("list", "--cluster", contact));
         outputs.Add(await Sweep.Run("status", sweepId, "--cluster", contact));
         Assert.All(outputs.Skip(1), o => Assert.True(o.ExitCode == 0, o.Stdout + o.Stderr));
+        Assert.Contains(outputs, o => o.Stdout.Contains("9 trials of 9 reported")); // the report read the sweep
 
         // Wrong credentials: the node and the results command fail, saying why, without the password they were given.
         var wrongPassword = "wrong-" + password;
@@ -57,6 +63,10 @@ public sealed class SecretTests : IDisposable
         var everything = new StringBuilder();
         foreach (var line in node.Lines.Concat(refused.Lines)) everything.AppendLine(line);
         foreach (var output in outputs.Append(refusedResults)) everything.AppendLine(output.Stdout).AppendLine(output.Stderr);
+        // Every file of the report, the figures included (a PNG's text chunks are Latin-1).
+        var reportFiles = Directory.GetFiles(report, "*", SearchOption.AllDirectories);
+        Assert.Contains(reportFiles, f => f.EndsWith(".png", StringComparison.Ordinal));
+        foreach (var file in reportFiles) everything.AppendLine(Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file)));
         everything.Append(await EveryValue(connection));
         var text = everything.ToString();
         Assert.Contains(sweepId, text); // the search covers what the sweep wrote

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Net;
 using SweepCluster.Cluster.Hosting;
 using SweepCluster.Storage;
 using SweepCluster.Storage.Tests;
@@ -6,47 +6,65 @@ using SweepCluster.Training.Data;
 
 namespace SweepCluster.Cluster.Tests;
 
-/// <summary>Remoting listens on the configured interface only, as the kernel's socket table shows.</summary>
+/// <summary>
+/// Remoting and the health endpoint listen on the configured interface only, as the kernel's
+/// socket table shows (`sweep run`, embedded mode, is held to loopback in the CLI tests).
+/// </summary>
 public class BindingTests
 {
     [Fact]
-    public async Task Remoting_listens_on_loopback_only_when_told_to()
+    public async Task Remoting_and_health_listen_on_loopback_only_when_told_to()
     {
+        var (port, health) = (ListeningSockets.FreePort(), ListeningSockets.FreePort());
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
-        var port = FreePort();
-        var settings = new NodeSettings
+        await using var node = await StartNode(db, new NodeSettings { Hostname = "127.0.0.1", Port = port, HealthPort = health });
+
+        foreach (var listening in new[] { ListeningSockets.On(port), ListeningSockets.On(health) })
         {
-            Hostname = "127.0.0.1", Port = port, DatabaseProvider = db.Settings.ProviderName,
-            DatabaseConnection = db.Settings.ConnectionString, Devices = "cpu:1", DownAfterSeconds = 2,
-        };
-        await using var node = await SweepNode.StartAsync(settings, new DatasetCatalog(new DataSettings()), "WARNING");
-        var listening = ListeningAddresses(port);
-        Assert.NotEmpty(listening);
-        Assert.All(listening, address => Assert.True(System.Net.IPAddress.IsLoopback(address), $"listening on {address}"));
+            Assert.NotEmpty(listening);
+            Assert.All(listening, address => Assert.True(IPAddress.IsLoopback(address), $"listening on {address}"));
+        }
+        Assert.Equal(HttpStatusCode.OK, await Probe("127.0.0.1", health));
     }
 
-    /// <summary>The local addresses of the sockets listening on a port, from the kernel's /proc/net/tcp and tcp6.</summary>
-    static List<System.Net.IPAddress> ListeningAddresses(int port)
+    [Fact]
+    public async Task A_node_given_a_non_loopback_address_listens_on_that_address_and_no_other()
     {
-        const string Listen = "0A";
-        var addresses = new List<System.Net.IPAddress>();
-        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
-            foreach (var fields in File.ReadLines(table).Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
-            {
-                var local = fields[1].Split(':');
-                if (fields[3] != Listen || int.Parse(local[1], NumberStyles.HexNumber) != port) continue;
-                // The address is printed as 32-bit words in host (little-endian) order.
-                var bytes = Convert.FromHexString(local[0]).Chunk(4).SelectMany(word => word.Reverse()).ToArray();
-                var address = new System.Net.IPAddress(bytes);
-                addresses.Add(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
-            }
-        return addresses;
+        var address = ListeningSockets.MachineAddress();
+        var (port, health) = (ListeningSockets.FreePort(), ListeningSockets.FreePort());
+        await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
+        await using var node = await StartNode(db, new NodeSettings { Hostname = address.ToString(), Port = port, HealthPort = health });
+
+        Assert.Equal([address], ListeningSockets.On(port));
+        Assert.Equal([address], ListeningSockets.On(health));
+        Assert.Equal(HttpStatusCode.OK, await Probe(address.ToString(), health));
     }
 
-    static int FreePort()
+    [Fact]
+    public async Task A_node_told_0_0_0_0_as_in_the_kubernetes_manifests_answers_probes_at_its_other_addresses()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        // The manifests bind to 0.0.0.0 and advertise the pod IP; the kubelet probes the pod IP.
+        var address = ListeningSockets.MachineAddress();
+        var (port, health) = (ListeningSockets.FreePort(), ListeningSockets.FreePort());
+        await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
+        await using var node = await StartNode(db, new NodeSettings
+        {
+            Hostname = "0.0.0.0", PublicHostname = address.ToString(), Port = port, HealthPort = health,
+        });
+
+        Assert.All(ListeningSockets.On(health), a => Assert.True(a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any), $"listening on {a}"));
+        Assert.Equal(HttpStatusCode.OK, await Probe(address.ToString(), health));
+    }
+
+    static Task<SweepNode> StartNode(TestDatabase db, NodeSettings settings) =>
+        SweepNode.StartAsync(settings with
+        {
+            DatabaseProvider = db.Settings.ProviderName, DatabaseConnection = db.Settings.ConnectionString, Devices = "cpu:1", DownAfterSeconds = 2,
+        }, new DatasetCatalog(new DataSettings()), "WARNING");
+
+    static async Task<HttpStatusCode> Probe(string host, int port)
+    {
+        using var http = new HttpClient();
+        return (await http.GetAsync($"http://{host}:{port}/alive")).StatusCode;
     }
 }

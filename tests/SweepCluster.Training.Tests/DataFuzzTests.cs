@@ -3,11 +3,12 @@ using System.Text;
 using SixLabors.ImageSharp;
 using SweepCluster.Corpus;
 using SweepCluster.Training.Data;
+using Xunit.Abstractions;
 
 namespace SweepCluster.Training.Tests;
 
 /// <summary>Mutants of valid IDX files, group files and images: each is read, or refused with a <see cref="DataFormatException"/>.</summary>
-public sealed class DataFuzzTests : IDisposable
+public sealed class DataFuzzTests(ITestOutputHelper output) : IDisposable
 {
     readonly string _temp = Directory.CreateTempSubdirectory("data-fuzz-").FullName;
 
@@ -25,6 +26,7 @@ public sealed class DataFuzzTests : IDisposable
             var parsed = IdxFile.Read(new MemoryStream(bytes), "mutant");
             IdxFile.ReadImageSet(parsed, "mutant", goodLabels, "labels", 10);
         });
+        output.WriteLine(Mutations.Describe(count));
         Assert.True(count >= 100);
     }
 
@@ -41,6 +43,7 @@ public sealed class DataFuzzTests : IDisposable
             File.WriteAllBytes(groups, bytes);
             ImageFolderDataset.Load(options);
         });
+        output.WriteLine(Mutations.Describe(count));
         Assert.True(count >= 100);
     }
 
@@ -58,13 +61,14 @@ public sealed class DataFuzzTests : IDisposable
             File.WriteAllBytes(Path.Combine(root, "a", bytes.Length > 1 && bytes[1] == (byte)'P' ? "mutant.png" : "mutant.jpg"), bytes);
             ImageFolderDataset.Load(options);
         });
+        output.WriteLine(Mutations.Describe(count));
         Assert.True(count >= 100);
     }
 
     /// <summary>Two classes of four good images: PNGs from the corpus in a, the same as JPEGs in b.</summary>
     string WriteImageFolder()
     {
-        var png = File.ReadAllBytes(Path.Combine(BadInputCorpus.DataFolder, "image-zero-byte", "ok", "00.png"));
+        var png = File.ReadAllBytes(Path.Combine(BadInputCorpus.DataFolder, "image-zero-byte-png", "ok", "00.png"));
         using var jpeg = new MemoryStream();
         using (var image = Image.Load(png)) image.SaveAsJpeg(jpeg);
         var root = Path.Combine(_temp, "images");

@@ -249,7 +249,7 @@ public sealed class ImageFolderDatasetTests : IDisposable
         var cases = new (string Name, byte[] Bytes, string Problem)[]
         {
             ("empty.png", [], "is empty"),
-            ("truncated.png", png[..(png.Length / 2)], "cannot be decoded"),
+            ("truncated.png", png[..(png.Length / 2)], "truncated PNG"),
             ("truncated-header.jpg", jpeg[..(jpeg.Length / 2)], "cannot be decoded"),
             // Cut inside the compressed data, which ImageSharp itself would decode and fill grey.
             ("truncated-scan.jpg", jpeg[..^10], "truncated JPEG"),
@@ -280,6 +280,24 @@ public sealed class ImageFolderDatasetTests : IDisposable
 
         Assert.Equal(huge, error.Path);
         Assert.Equal("declares 50000x50000 = 2500000000 pixels, above the limit of 1000000", error.Problem);
+    }
+
+    [Fact]
+    public void An_image_within_the_pixel_limit_that_needs_more_memory_than_the_allocator_allows_is_refused_naming_it()
+    {
+        // With the pixel limit raised above what this PNG declares (400 million grey pixels, a
+        // 400 MB buffer), only ImageSharp's allocation limit stands between it and the decoder.
+        var root = WriteFolder("allocation", (c, i) => $"{c}/{i:D2}.png", SavePng);
+        var large = Path.Combine(root, Classes[1], "large.png");
+        File.WriteAllBytes(large, WithDeclaredSize(EncodePng(Source(1, 0)), 20000, 20000));
+        var options = Options(root) with { MaxPixels = 1_000_000_000, AllocationLimitMegabytes = 64 };
+
+        var error = Assert.Throws<DataFormatException>(() => ImageFolderDataset.Load(options));
+
+        Assert.Equal(large, error.Path);
+        Assert.StartsWith("cannot be decoded within the memory limit", error.Problem);
+        Assert.Contains("exceeded the limit 67108864", error.Problem); // 64 MB: the allocator's refusal, not the pixel check's
+        Assert.False(Directory.Exists(_cache) && Directory.EnumerateFiles(_cache, "*", SearchOption.AllDirectories).Any(), "a cache entry was written");
     }
 
     [Fact]

@@ -11,6 +11,9 @@ public static class Mutations
     public static TimeSpan Budget { get; } =
         TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("SWEEP_FUZZ_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 5);
 
+    /// <summary>What a run did, for the test's output: docs/reliability.md records the counts of a long run.</summary>
+    public static string Describe(int count) => $"{count:N0} mutants in a budget of {Budget.TotalSeconds:N0} s";
+
     /// <summary>One damaged copy of <paramref name="input"/>: 1 to 4 mutations.</summary>
     public static byte[] Mutate(byte[] input, Random random)
     {

@@ -9,15 +9,28 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 
 
-def png(width, height, pixels=None):
-    """A real 8-bit grey PNG; pixels default to a gradient."""
+def png(width, height, pixels=None, idat_chunks=1):
+    """A real 8-bit grey PNG; pixels default to a gradient. Encoders split the compressed pixels
+    of large images over several IDAT chunks; idat_chunks does the same to a small one."""
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
     if pixels is None:
         pixels = bytes((x * 9 + y * 5) % 256 for y in range(height) for x in range(width))
     rows = b"".join(b"\x00" + pixels[y * width:(y + 1) * width] for y in range(height))
+    compressed = zlib.compress(rows)
+    step = -(-len(compressed) // idat_chunks)
+    idats = b"".join(chunk(b"IDAT", compressed[at:at + step]) for at in range(0, len(compressed), step))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+            + idats + chunk(b"IEND", b""))
+
+
+def truncated_png():
+    """A 28x28 PNG in two IDAT chunks cut off after the first, where a truncated download of a
+    large PNG usually ends: every chunk it holds is whole, but the second IDAT and IEND are missing.
+    ImageSharp decodes it without complaint; the loader must not."""
+    whole = png(28, 28, idat_chunks=2)
+    second_idat = whole.index(b"IDAT", whole.index(b"IDAT") + 4) - 4  # back to the chunk's length field
+    return whole[:second_idat]
 
 
 def bomb_png():
@@ -98,8 +111,10 @@ def main():
     idx_case("idx-corrupt-gzip", "train-images-idx3-ubyte.gz", "gzip",
              train_images_idx3_ubyte_gz=gzip.compress(idx(8, [4, 28, 28], bytes(4 * 784)), mtime=0)[:40] + b"\x00garbage")
 
-    image_case("image-zero-byte", "bad/empty.png", "", files=[("bad/empty.png", b"")])
+    image_case("image-zero-byte-png", "bad/empty.png", "empty (0 bytes)", files=[("bad/empty.png", b"")])
+    image_case("image-zero-byte-jpeg", "bad/empty.jpg", "empty (0 bytes)", files=[("bad/empty.jpg", b"")])
     image_case("image-truncated-jpeg", "bad/cut.jpg", "", files=[("bad/cut.jpg", TRUNCATED_JPEG)])
+    image_case("image-truncated-png", "bad/cut.png", "truncated PNG", files=[("bad/cut.png", truncated_png())])
     image_case("image-corrupt-jpeg", "bad/noise.jpg", "", files=[("bad/noise.jpg", CORRUPT_JPEG)])
     image_case("image-corrupt-png", "bad/crc.png", "", files=[("bad/crc.png", CORRUPT_PNG)])
     image_case("image-decompression-bomb", "bad/bomb.png", "above the limit", files=[("bad/bomb.png", bomb_png())])

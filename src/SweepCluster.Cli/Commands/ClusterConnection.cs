@@ -65,6 +65,11 @@ public sealed class ClusterConnection
                 Console.Error.WriteLine($"error: no answer from {contact}: is a node of the cluster listening there, with the same TLS settings (SWEEP_TLS_*) as this client?");
                 return 1;
             }
+            catch (MessageTooLargeException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
             catch (ClientStoppedException e)
             {
                 Console.Error.WriteLine($"error: {e.Message} (are SWEEP_TLS_* the cluster's? docs/cluster.md#tls)");

@@ -22,6 +22,9 @@ public sealed class SweepClient : IAsyncDisposable
 {
     sealed class ClusterClientKey;
 
+    /// <summary>How long a command waits for its answer unless it says otherwise.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     readonly Func<ISweepMessage, TimeSpan, Task<object>> _ask;
     readonly Func<ValueTask> _dispose;
 
@@ -57,7 +60,7 @@ public sealed class SweepClient : IAsyncDisposable
         builder.Services.AddAkka(SweepAkka.SystemName + "-client", (akka, _) => akka
             // The client's own remoting chatter (connections closing at exit) would only clutter the console.
             .AddHocon("akka.loglevel = ERROR", HoconAddMode.Prepend)
-            .WithRemoting(tls is null ? new RemoteOptions { HostName = hostname, Port = 0 } : tls.ApplyTo(new RemoteOptions { HostName = hostname, Port = 0 }))
+            .WithRemoting(tls is null ? SweepAkka.Remoting(hostname, 0) : tls.ApplyTo(SweepAkka.Remoting(hostname, 0)))
             .ConfigureSerialization()
             .WithClusterClient<ClusterClientKey>([ActorPath.Parse($"{address}/system/receptionist")]));
         var host = builder.Build();
@@ -67,6 +70,7 @@ public sealed class SweepClient : IAsyncDisposable
         return new SweepClient(
             async (message, timeout) =>
             {
+                RefuseOversized(system, message);
                 var ask = client.Ask<object>(new ClusterClient.Send(ClientGateway.Path, message), timeout);
                 // Akka.Remote stops the client's actor system when a TLS handshake it starts fails
                 // (the node's certificate is not trusted, or the node runs no TLS): say so at once.
@@ -80,10 +84,24 @@ public sealed class SweepClient : IAsyncDisposable
             });
     }
 
+    /// <summary>
+    /// Remoting drops a message over its frame size with nothing but a log line, and the client
+    /// would wait for an answer that cannot come: say at once what is too large instead.
+    /// </summary>
+    /// <exception cref="MessageTooLargeException">The message encodes to more than <see cref="SweepAkka.MaxPayloadBytes"/>.</exception>
+    static void RefuseOversized(ActorSystem system, ISweepMessage message)
+    {
+        var size = system.Serialization.FindSerializerFor(message).ToBinary(message).Length;
+        if (size <= SweepAkka.MaxPayloadBytes) return;
+        var what = message is SubmitSweep submit ? $"the spec {submit.SourceName}" : message.GetType().Name;
+        throw new MessageTooLargeException($"{what} encodes to {size:N0} bytes, over the {SweepAkka.MaxPayloadBytes:N0} bytes one message to the cluster may carry");
+    }
+
     /// <summary>Sends a command or query and waits for the reply of the expected type.</summary>
+    /// <exception cref="MessageTooLargeException">The message is too large to send.</exception>
     public async Task<T> AskAsync<T>(ISweepMessage message, TimeSpan? timeout = null)
     {
-        var reply = await _ask(message, timeout ?? TimeSpan.FromSeconds(30));
+        var reply = await _ask(message, timeout ?? DefaultTimeout);
         return reply is T typed
             ? typed
             : throw new InvalidOperationException($"the coordinator answered {reply.GetType().Name} to {message.GetType().Name}");
@@ -94,3 +112,6 @@ public sealed class SweepClient : IAsyncDisposable
 
 /// <summary>The client's actor system stopped while a question was out, for the reason the message gives.</summary>
 public sealed class ClientStoppedException(string message) : Exception(message);
+
+/// <summary>A message too large for the cluster's remoting; the message says which and by how much.</summary>
+public sealed class MessageTooLargeException(string message) : Exception(message);

@@ -57,6 +57,8 @@ public sealed record NodeSettings
     public long MaxTrials { get; init; } = SweepSpec.DefaultMaxTrials;
     /// <summary>Trials waiting across all running sweeps; submissions past it are refused.</summary>
     public int MaxQueuedTrials { get; init; } = 1_000_000;
+    /// <summary>Submissions a node's client gateway passes to the coordinator before it has answered them; more are refused as busy.</summary>
+    public int MaxSubmissionsInFlight { get; init; } = 16;
     /// <summary>
     /// How a node finds the cluster: "static" joins <see cref="SeedNodes"/> (or itself); "kubernetes"
     /// runs Akka.Management cluster bootstrap over the pods the Kubernetes API lists, with no seed nodes.
@@ -75,7 +77,7 @@ public sealed record NodeSettings
     /// never finds itself never forms the cluster, even when it has the lowest address.
     /// </summary>
     public string? ManagementHostname { get; init; }
-    /// <summary>HTTP port of /alive and /ready on every interface; 0 (the default) serves no health endpoint.</summary>
+    /// <summary>HTTP port of /alive and /ready on the interface of <see cref="Hostname"/>; 0 (the default) serves no health endpoint.</summary>
     public int HealthPort { get; init; }
     /// <summary>
     /// TLS for remoting (docs/cluster.md#tls): a PKCS#12 file (.pfx), or a PEM certificate whose key
@@ -220,6 +222,7 @@ public sealed record NodeSettings
         }
         if (MaxTrials < 1) errors.Add($"SWEEP_MAX_TRIALS: {MaxTrials} must be at least 1");
         if (MaxQueuedTrials < 1) errors.Add($"SWEEP_MAX_QUEUED_TRIALS: {MaxQueuedTrials} must be at least 1");
+        if (MaxSubmissionsInFlight < 1) errors.Add($"SWEEP_MAX_SUBMISSIONS_IN_FLIGHT: {MaxSubmissionsInFlight} must be at least 1");
         try
         {
             _ = DeviceSlots.Parse(Devices, ThreadsPerSlot);

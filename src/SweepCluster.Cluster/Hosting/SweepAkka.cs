@@ -35,18 +35,36 @@ public static class SweepAkka
     public const string HealthPortName = "health";
 
     /// <summary>
+    /// The largest serialized message a node or client sends: a submission of a spec at its size
+    /// limit (256 KiB) fits, even with JSON escaping its quotes and line breaks, and so do the
+    /// status of a sweep of many cells and the list of many sweeps. Akka.Remote's default frame
+    /// (128,000 bytes) refused specs from about 125 KB: the client's remoting dropped them and the
+    /// client waited 30 s for an answer that could not come.
+    /// </summary>
+    public const int MaxPayloadBytes = 1 << 20;
+
+    /// <summary>Akka.Remote's frame: a payload of <see cref="MaxPayloadBytes"/> and room for its envelope (recipient, sender, manifests).</summary>
+    public const int MaxFrameBytes = MaxPayloadBytes + 64 * 1024;
+
+    /// <summary>Remoting on an interface and port with frames of <see cref="MaxFrameBytes"/>; the socket buffers follow Akka's advice to hold a whole frame.</summary>
+    public static RemoteOptions Remoting(string hostname, int port, string? publicHostname = null) => new()
+    {
+        HostName = hostname,
+        Port = port,
+        PublicHostName = publicHostname ?? hostname,
+        MaxFrameSize = MaxFrameBytes,
+        SendBufferSize = MaxFrameBytes,
+        ReceiveBufferSize = MaxFrameBytes,
+    };
+
+    /// <summary>
     /// Remoting on the configured interface, over TLS when the settings name a certificate, and the
     /// cluster with its downing; the cluster is found through static seed nodes (or joining itself),
     /// or through Kubernetes cluster bootstrap.
     /// </summary>
     public static AkkaConfigurationBuilder ConfigureNetwork(this AkkaConfigurationBuilder builder, NodeSettings settings)
     {
-        var remoting = new RemoteOptions
-        {
-            HostName = settings.Hostname,
-            Port = settings.Port,
-            PublicHostName = settings.PublicHostname ?? settings.Hostname,
-        };
+        var remoting = Remoting(settings.Hostname, settings.Port, settings.PublicHostname);
         // Loaded for the lifetime of the actor system, which keeps using the certificate.
         var tls = settings.Tls();
         if (tls is not null)
@@ -99,13 +117,13 @@ public static class SweepAkka
             options.PodLabelSelector = settings.DiscoveryLabelSelector;
         });
 
-    /// <summary>/alive and /ready on <see cref="NodeSettings.HealthPort"/>, closed when the actor system terminates.</summary>
+    /// <summary>/alive and /ready on <see cref="NodeSettings.HealthPort"/> of the remoting interface, closed when the actor system terminates.</summary>
     public static AkkaConfigurationBuilder ConfigureHealth(this AkkaConfigurationBuilder builder, NodeSettings settings)
     {
         if (settings.HealthPort == 0) return builder;
         return builder.AddStartup((system, _) =>
         {
-            var endpoint = HealthEndpoint.Start(system, settings.HealthPort);
+            var endpoint = HealthEndpoint.Start(system, settings.Hostname, settings.HealthPort);
             system.WhenTerminated.ContinueWith(_ => endpoint.Dispose(), TaskScheduler.Default);
         });
     }
@@ -150,7 +168,7 @@ public static class SweepAkka
             .WithClusterClientReceptionist()
             .WithActors((system, registry) =>
             {
-                var gateway = system.ActorOf(Props.Create(() => new ClientGateway(registry.Get<SweepCoordinator>())), ClientGateway.Name);
+                var gateway = system.ActorOf(ClientGateway.Props(registry.Get<SweepCoordinator>(), settings.MaxSubmissionsInFlight), ClientGateway.Name);
                 ClusterClientReceptionist.Get(system).RegisterService(gateway);
             });
     }

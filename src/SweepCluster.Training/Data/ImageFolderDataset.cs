@@ -23,6 +23,11 @@ namespace SweepCluster.Training.Data;
 /// <param name="MaxPixels">Largest width x height an image may declare; larger files are refused before decoding.</param>
 /// <param name="CacheDirectory">Where decoded folders are cached.</param>
 /// <param name="TestFraction">Share of the images held out for testing when the folder has no train/test split of its own.</param>
+/// <param name="AllocationLimitMegabytes">
+/// Largest buffer ImageSharp may allocate while decoding one image, the backstop behind
+/// <paramref name="MaxPixels"/>; null (the default) derives it from the pixel limit, so it never
+/// refuses an image the pixel limit lets through. Set apart only to test that backstop.
+/// </param>
 public sealed record ImageFolderOptions(
     string Root,
     int ImageSize,
@@ -30,7 +35,8 @@ public sealed record ImageFolderOptions(
     string? GroupFile,
     long MaxPixels,
     string CacheDirectory,
-    double TestFraction = 0.2);
+    double TestFraction = 0.2,
+    int? AllocationLimitMegabytes = null);
 
 /// <summary>The result of <see cref="ImageFolderDataset.Load"/>.</summary>
 /// <param name="FromCache">True when the data came from the decoded-image cache.</param>
@@ -114,6 +120,8 @@ public static class ImageFolderDataset
             throw new ArgumentException($"channels {options.Channels} must be 1 (grey) or 3 (RGB)", nameof(options));
         if (options.MaxPixels <= 0)
             throw new ArgumentException($"pixel limit {options.MaxPixels} must be positive", nameof(options));
+        if (options.AllocationLimitMegabytes <= 0)
+            throw new ArgumentException($"allocation limit {options.AllocationLimitMegabytes} MB must be positive", nameof(options));
         if (string.IsNullOrWhiteSpace(options.CacheDirectory))
             throw new ArgumentException("the cache directory is empty", nameof(options));
         if (!(options.TestFraction > 0 && options.TestFraction < 1))
@@ -290,7 +298,7 @@ public static class ImageFolderDataset
             if (groupIds is not null) groupIds[side][slots[i].Index] = groups![i];
         }
 
-        var configuration = DecoderConfiguration(options.MaxPixels);
+        var configuration = DecoderConfiguration(options.AllocationLimitMegabytes ?? AllocationLimitFor(options.MaxPixels));
         try
         {
             ForEachFile(files.Count, i =>
@@ -309,19 +317,18 @@ public static class ImageFolderDataset
     }
 
     /// <summary>
-    /// Only PNG and JPEG decoders, so a file named .png cannot reach a decoder nobody asked for.
-    /// The allocation limit backs up the declared-size check: no buffer ImageSharp needs for an
-    /// image within the limit is wider than a Vector4 (16 bytes) per pixel.
+    /// The allocation limit that backs up the declared-size check: no buffer ImageSharp needs for
+    /// an image within the pixel limit is wider than a Vector4 (16 bytes) per pixel.
     /// </summary>
-    static Configuration DecoderConfiguration(long maxPixels) =>
+    static int AllocationLimitFor(long maxPixels) => (int)Math.Clamp(maxPixels / ((1 << 20) / 16) + 1, 64, int.MaxValue);
+
+    /// <summary>Only PNG and JPEG decoders, so a file named .png cannot reach a decoder nobody asked for.</summary>
+    static Configuration DecoderConfiguration(int allocationLimitMegabytes) =>
         new(new PngConfigurationModule(), new JpegConfigurationModule())
         {
             // Files are decoded in parallel already; ImageSharp's own threads would only oversubscribe the cores.
             MaxDegreeOfParallelism = 1,
-            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
-            {
-                AllocationLimitMegabytes = (int)Math.Clamp(maxPixels / ((1 << 20) / 16) + 1, 64, int.MaxValue),
-            }),
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = allocationLimitMegabytes }),
         };
 
     static void DecodeInto(string path, byte[] digest, Configuration configuration, ImageFolderOptions options,
@@ -346,6 +353,8 @@ public static class ImageFolderDataset
                     $"declares {info.Width}x{info.Height} = {declared} pixels, above the limit of {options.MaxPixels}");
             if (format is JpegFormat && !ReachesEndOfImage(bytes))
                 throw new DataFormatException(path, "is a truncated JPEG: its data ends before the end-of-image marker");
+            if (format is PngFormat && !ReachesEndChunk(bytes))
+                throw new DataFormatException(path, "is a truncated PNG: its data ends before the IEND chunk");
             stream.Position = 0;
             if (options.Channels == 1)
             {
@@ -359,6 +368,11 @@ public static class ImageFolderDataset
                 Resize(image, options.ImageSize);
                 CopyPlanes(image, destination, offset);
             }
+        }
+        // The allocator's limit, the backstop of the pixel limit; ImageSharp wraps its refusal.
+        catch (Exception e) when ((e as InvalidMemoryOperationException ?? e.InnerException as InvalidMemoryOperationException) is { } refused)
+        {
+            throw new DataFormatException(path, $"cannot be decoded within the memory limit: {refused.Message}", e);
         }
         // Whatever a decoder throws on a malformed file means the file cannot be used: ImageSharp 2.1
         // throws NullReferenceException from JPEG Identify on some damaged headers (found by the
@@ -403,6 +417,25 @@ public static class ImageFolderDataset
             if (marker != StartOfScan) continue;
             while (at + 1 < jpeg.Length && !(jpeg[at] == 0xFF && jpeg[at + 1] != 0x00 && !IsRestart(jpeg[at + 1])))
                 at++;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a PNG runs to its IEND chunk. ImageSharp refuses a PNG cut off inside a chunk, but
+    /// decodes one cut off between two IDAT chunks (where a truncated download of a large PNG
+    /// usually ends) without complaint, missing rows and all. Chunks are skipped by their
+    /// declared lengths, so pixel bytes are never taken for a chunk type; bytes after IEND are allowed.
+    /// </summary>
+    static bool ReachesEndChunk(ReadOnlySpan<byte> png)
+    {
+        const int Signature = 8, LengthAndType = 8, Crc = 4;
+        long at = Signature;
+        while (at + LengthAndType <= png.Length)
+        {
+            var length = BinaryPrimitives.ReadUInt32BigEndian(png[(int)at..]);
+            if (png.Slice((int)at + 4, 4).SequenceEqual("IEND"u8)) return at + LengthAndType + length + Crc <= png.Length;
+            at += LengthAndType + length + Crc;
         }
         return false;
     }
