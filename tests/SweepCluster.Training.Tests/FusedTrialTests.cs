@@ -237,6 +237,16 @@ public class FusedTrialTests
         Assert.Throws<ConfigException>(() => Runner.RunFused([new TrialConfig { BatchSize = 0 }]));
     }
 
+    [Fact]
+    public void A_record_from_before_fusion_reads_as_trained_alone()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(new RunEnvironment("cpu", 2, "0.107.0", "2.10.0", "host", "v", FusedSlots: 4), TrialJson.Options);
+        Assert.Contains("\"fused_slots\": 4", json);
+        var old = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        old.Remove("fused_slots");
+        Assert.Equal(1, System.Text.Json.JsonSerializer.Deserialize<RunEnvironment>(old.ToJsonString(), TrialJson.Options)!.FusedSlots);
+    }
+
     static void AssertClose(double expected, double actual, string what) =>
         Assert.True(Math.Abs(expected - actual) <= LayerTolerance * Math.Max(Math.Abs(expected), 1e-3),
             $"{what}: {actual} against {expected} alone");
