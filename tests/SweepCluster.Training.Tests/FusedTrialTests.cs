@@ -165,6 +165,17 @@ public class FusedTrialTests
     }
 
     [Fact]
+    public void Moving_a_fused_model_moves_its_batched_head()
+    {
+        // A move to another dtype replaces parameters the way a move to CUDA does, which no test here can reach.
+        using var scope = NewDisposeScope();
+        using var fused = new FusedArbitraryLabelNet(2, new ModelConfig { Conv1 = 2, Conv2 = 2, Dense = 3 }, 1, 6, 6, 2, withFeatures: true);
+        fused.to(ScalarType.Float64);
+        Assert.All(fused.parameters(), p => Assert.Equal(ScalarType.Float64, p.dtype));
+        Assert.Equal(ScalarType.Float64, fused.forward(ones([1, 2, 6, 6], ScalarType.Float64)).dtype);
+    }
+
+    [Fact]
     public async Task A_group_whose_splits_differ_in_size_trains_one_trial_after_another()
     {
         using var folder = new TestData.TempFolder();
