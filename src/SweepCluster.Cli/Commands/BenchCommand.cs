@@ -14,5 +14,6 @@ public static class BenchCommand
         DataBenchmark.CreateCommand(),
         MemoryBenchmark.CreateCommand(),
         SlotsBenchmark.CreateCommand(),
+        FusedBenchmark.CreateCommand(),
     };
 }

@@ -21,33 +21,38 @@ public sealed class ArbitraryLabelNet : Module<Tensor, Tensor>
         : base(nameof(ArbitraryLabelNet))
     {
         var k = config.Kernel;
-        long featureCount;
-        if (withFeatures)
-        {
-            var outHeight = height - 2 * (k - 1);
-            var outWidth = width - 2 * (k - 1);
-            if (outHeight < 1 || outWidth < 1)
-                throw new ArgumentException($"images of {height}x{width} are too small for two valid {k}x{k} convolutions");
-            _features = Sequential(
+        var featureCount = FeatureCount(config, channels, height, width, withFeatures);
+        _features = withFeatures
+            ? Sequential(
                 ("bn", BatchNorm2d(channels)),
                 ("conv1", Conv2d(channels, config.Conv1, k)),
                 ("relu1", ReLU()),
                 ("conv2", Conv2d(config.Conv1, config.Conv2, k)),
                 ("relu2", ReLU()),
-                ("flatten", Flatten()));
-            featureCount = (long)config.Conv2 * outHeight * outWidth;
-        }
-        else
-        {
-            _features = Sequential(("flatten", Flatten()));
-            featureCount = (long)channels * height * width;
-        }
+                ("flatten", Flatten()))
+            : Sequential(("flatten", Flatten()));
         _head = Sequential(
             ("fc1", Linear(featureCount, config.Dense)),
             ("relu", ReLU()),
             ("fc2", Linear(config.Dense, classes)));
         register_module("features", _features);
         register_module("head", _head);
+    }
+
+    /// <summary>
+    /// How many numbers the features give the head per image: the second convolution's output
+    /// (valid convolutions shrink each side by kernel - 1), or the raw pixels without features.
+    /// </summary>
+    /// <exception cref="ArgumentException">The images are too small for the two convolutions.</exception>
+    public static long FeatureCount(ModelConfig config, int channels, int height, int width, bool withFeatures)
+    {
+        if (!withFeatures) return (long)channels * height * width;
+        var k = config.Kernel;
+        var outHeight = height - 2 * (k - 1);
+        var outWidth = width - 2 * (k - 1);
+        if (outHeight < 1 || outWidth < 1)
+            throw new ArgumentException($"images of {height}x{width} are too small for two valid {k}x{k} convolutions");
+        return (long)config.Conv2 * outHeight * outWidth;
     }
 
     /// <summary>Everything before Flatten: what the experiment freezes.</summary>

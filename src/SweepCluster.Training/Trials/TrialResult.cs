@@ -32,8 +32,13 @@ public sealed record SplitRecord(int Train, int Validation, int Test, bool ByGro
 
 public sealed record Timings(double DataSeconds, double ComputeSeconds, double TotalSeconds);
 
+/// <param name="FusedSlots">
+/// How many trials trained together as one fused model, this one among them (1: alone). Fused
+/// slots compute what the lone trial would up to the order of floating-point sums, so a result's
+/// last digits can differ between the two; records from before fusion have none and read as 1.
+/// </param>
 public sealed record RunEnvironment(
-    string Device, int Threads, string TorchsharpVersion, string LibtorchVersion, string Host, string CodeVersion);
+    string Device, int Threads, string TorchsharpVersion, string LibtorchVersion, string Host, string CodeVersion, int FusedSlots = 1);
 
 /// <summary>Everything one trial records (shared SCIENCE.md, "What one trial records").</summary>
 public sealed record TrialResult(
