@@ -40,6 +40,7 @@ public sealed class NodeCommandTests : IDisposable
     [InlineData("--devices", "gpu:0", "error: --devices: 'gpu:0' is not auto, cpu, cpu:N or a list like cuda:0,cuda:1")]
     [InlineData("--devices", "cpu:0", "error: --devices: 'cpu:0': cpu:N needs a positive slot count")]
     [InlineData("--threads-per-slot", "-1", "error: --threads-per-slot: -1 must be 0 or more")]
+    [InlineData("--fuse-seeds", "65", "error: --fuse-seeds: 65 is outside 0..64 (0: by device, 1: no fusion)")]
     public async Task A_bad_device_option_is_refused_naming_it(string option, string value, string error)
     {
         var run = await Sweep.RunWith(_folder, new Dictionary<string, string> { ["SWEEP_PORT"] = "0" }, "node", option, value);

@@ -30,15 +30,15 @@ public class DispatchStateTests
     PlannedTrial? Ask(string worker, DateTimeOffset? at = null)
     {
         _dispatch.RequestWork(worker, worker, at ?? T0);
-        var assigned = _dispatch.TakeOutbox().Where(s => s.To == worker).Select(s => s.Message).OfType<AssignTrial>().SingleOrDefault();
-        return assigned?.Trial;
+        var assigned = _dispatch.TakeOutbox().Where(s => s.To == worker).Select(s => s.Message).OfType<AssignTrials>().SingleOrDefault();
+        return assigned?.Trials.Single().Trial;
     }
 
     static TrialProgressReport Progress(string worker, PlannedTrial trial) => new(worker, trial.TrialId, "pretrain", 1, 2, 3, 10, 500);
 
     static string Describe(Send<string> send) => send.Message switch
     {
-        AssignTrial a => $"{send.To}: assign seed {a.Trial.Config.Seed}",
+        AssignTrials a => $"{send.To}: assign seed {string.Join(", ", a.Trials.Select(t => t.Trial.Config.Seed))}",
         CancelTrial c => $"{send.To}: cancel {c.TrialId[..6]}",
         var m => $"{send.To}: {m}",
     };
@@ -62,7 +62,7 @@ public class DispatchStateTests
         Assert.False(_dispatch.IsRunning(second.TrialId));
         // Back at the head of the queue, and an expiry is no failed attempt.
         _dispatch.RequestWork("w3", "w3", T0 + Lease + TimeSpan.FromSeconds(2));
-        var again = Assert.IsType<AssignTrial>(_dispatch.TakeOutbox().Single().Message);
+        var again = Assert.IsType<AssignTrials>(_dispatch.TakeOutbox().Single().Message).Trials.Single();
         Assert.Equal((second, 1), (again.Trial, again.Attempt));
     }
 

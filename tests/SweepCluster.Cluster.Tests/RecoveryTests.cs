@@ -17,7 +17,7 @@ public class RecoveryTests
     static string SleepSpec(string name, string arm, int seeds, int sleepMs) =>
         $"name: {name}\nkind: sleep\nsleep_ms: {sleepMs}\narms: [{arm}]\nseeds: {seeds}\n";
 
-    static NodeSettings Embedded(DatabaseSettings database) => new()
+    internal static NodeSettings Embedded(DatabaseSettings database) => new()
     {
         Port = 0,
         DatabaseProvider = database.ProviderName,

@@ -86,7 +86,7 @@ public static class RecoveryBenchmark
             var clock = Stopwatch.StartNew();
             var coordinator = host.System.ActorOf(SweepCoordinator.Props(new CoordinatorSettings(TimeSpan.FromMinutes(1), settings.SpecOptions())));
             // Asked before recovery ends, answered after: the time to recover and dispatch again.
-            var assigned = await coordinator.Ask<AssignTrial>(new RequestWork("bench"), TimeSpan.FromMinutes(5));
+            var assigned = (await coordinator.Ask<AssignTrials>(new RequestWork("bench"), TimeSpan.FromMinutes(5))).Trials[0];
             coordinatorSeconds = clock.Elapsed.TotalSeconds;
             log($"{database.ProviderName}: coordinator recovered and dispatched trial {assigned.Trial.TrialId[..12]} after {coordinatorSeconds:F2} s");
             await coordinator.GracefulStop(TimeSpan.FromSeconds(30));

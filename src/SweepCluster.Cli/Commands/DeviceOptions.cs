@@ -22,15 +22,21 @@ public sealed class DeviceOptions
         {
             Description = $"Torch threads per slot; 0 divides the cores between CPU slots (default: {Default("THREADS_PER_SLOT", "0")})",
         };
+        FuseSeeds = new Option<int?>("--fuse-seeds")
+        {
+            Description = $"Seeds of one cell a slot trains as one fused model; 0: {DeviceSlots.CudaFuseSeeds} on CUDA, 1 (none) on CPU (default: {Default("FUSE_SEEDS", "0")})",
+        };
     }
 
     public Option<string?> Devices { get; }
     public Option<int?> ThreadsPerSlot { get; }
+    public Option<int?> FuseSeeds { get; }
 
     public void AddTo(Command command)
     {
         command.Options.Add(Devices);
         command.Options.Add(ThreadsPerSlot);
+        command.Options.Add(FuseSeeds);
     }
 
     /// <summary>The settings with the options given in place of theirs.</summary>
@@ -40,7 +46,13 @@ public sealed class DeviceOptions
         var devices = parse.GetValue(Devices);
         var threads = parse.GetValue(ThreadsPerSlot);
         if (threads < 0) throw new ArgumentException($"--threads-per-slot: {threads} must be 0 or more");
-        var applied = settings with { Devices = devices ?? settings.Devices, ThreadsPerSlot = threads ?? settings.ThreadsPerSlot };
+        var fuse = parse.GetValue(FuseSeeds);
+        if (fuse is < 0 or > DeviceSlots.MaxFuseSeeds)
+            throw new ArgumentException($"--fuse-seeds: {fuse} is outside 0..{DeviceSlots.MaxFuseSeeds} (0: by device, 1: no fusion)");
+        var applied = settings with
+        {
+            Devices = devices ?? settings.Devices, ThreadsPerSlot = threads ?? settings.ThreadsPerSlot, FuseSeeds = fuse ?? settings.FuseSeeds,
+        };
         if (devices is null) return applied;
         try
         {

@@ -292,6 +292,37 @@ public sealed class CoordinatorState(Func<SweepSubmitted, SweepPlan> expand, int
         return null;
     }
 
+    /// <summary>
+    /// Up to <paramref name="count"/> more trials of <paramref name="first"/>'s cell, taken out of
+    /// its sweeps' queues, for a worker that trains several seeds as one fused model. A cell's seeds
+    /// sit together in expansion order, so the search looks only at the head of each queue: a
+    /// cell with no seeds left must not cost a walk through a queue of 100,000 other trials.
+    /// </summary>
+    public IReadOnlyList<PlannedTrial> TakeCellmates(PlannedTrial first, int count, Func<string, bool> isRunning)
+    {
+        var window = 64 + 4 * count;
+        var taken = new List<PlannedTrial>();
+        foreach (var sweepId in _trials[first.TrialId].Sweeps)
+        {
+            var sweep = _sweeps[sweepId];
+            if (sweep.State != SweepState.Running) continue;
+            var node = sweep.Queue.First;
+            for (var looked = 0; node is not null && looked < window && taken.Count < count; looked++)
+            {
+                var next = node.Next;
+                var trial = _trials[node.Value];
+                if (trial.Planned.CellKey == first.CellKey && trial.Status == TrialStatus.Pending && node.Value != first.TrialId &&
+                    !isRunning(node.Value) && taken.All(t => t.TrialId != node.Value))
+                {
+                    sweep.Queue.Remove(node);
+                    taken.Add(trial.Planned);
+                }
+                node = next;
+            }
+        }
+        return taken;
+    }
+
     /// <summary>Puts an unfinished trial back at the head of its sweeps' queues (its worker died, its lease ran out).</summary>
     public void Requeue(string trialId)
     {

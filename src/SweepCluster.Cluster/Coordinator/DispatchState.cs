@@ -1,4 +1,5 @@
 using SweepCluster.Cluster.Protocol;
+using SweepCluster.Training.Trials;
 
 namespace SweepCluster.Cluster.Coordinator;
 
@@ -33,6 +34,8 @@ public sealed class DispatchState<TWorker>(CoordinatorState state, TimeSpan leas
 {
     readonly Dictionary<string, TrialLease<TWorker>> _leases = new();
     readonly Dictionary<TWorker, string> _workers = new();
+    /// <summary>How many trials of one cell each worker takes at once (above 1: it fuses seeds).</summary>
+    readonly Dictionary<TWorker, int> _capacity = new();
     readonly LinkedList<TWorker> _idle = new();
     /// <summary>Results being written to the journal: a resent copy must not be written twice.</summary>
     readonly HashSet<string> _recording = new();
@@ -59,10 +62,14 @@ public sealed class DispatchState<TWorker>(CoordinatorState state, TimeSpan leas
         return sends;
     }
 
-    /// <summary>A free worker asks for a trial: it gets one now, or waits in line for one.</summary>
-    public void RequestWork(TWorker worker, string workerId, DateTimeOffset now)
+    /// <summary>
+    /// A free worker asks for work: it gets a trial now (or, with <paramref name="capacity"/> above
+    /// 1, up to that many of one cell), or waits in line.
+    /// </summary>
+    public void RequestWork(TWorker worker, string workerId, DateTimeOffset now, int capacity = 1)
     {
         _workers.TryAdd(worker, workerId);
+        _capacity[worker] = Math.Max(1, capacity);
         // A worker asking for work holds nothing: anything leased to it was lost with its previous life.
         foreach (var lost in LeasesOf(worker)) Release(lost.Trial.TrialId, now);
         if (!TryAssign(worker, now) && !_idle.Contains(worker)) _idle.AddLast(worker);
@@ -80,10 +87,16 @@ public sealed class DispatchState<TWorker>(CoordinatorState state, TimeSpan leas
     {
         var next = state.TakeNext(IsRunning);
         if (next is null) return false;
-        var attempt = state.Trial(next.TrialId)!.FailedAttempts + 1;
-        _leases[next.TrialId] = new TrialLease<TWorker>(worker, _workers[worker], next, now + leaseTime, null);
+        var capacity = _capacity.GetValueOrDefault(worker, 1);
+        // Only training trials fuse: a sleep trial has no model to share.
+        IReadOnlyList<PlannedTrial> trials = capacity > 1 && next.Config.Kind == TrialKind.Train
+            ? [next, .. state.TakeCellmates(next, capacity - 1, IsRunning)]
+            : [next];
+        foreach (var trial in trials)
+            _leases[trial.TrialId] = new TrialLease<TWorker>(worker, _workers[worker], trial, now + leaseTime, null);
         _idle.Remove(worker);
-        _outbox.Add(new Send<TWorker>(worker, new AssignTrial(next, attempt, leaseTime)));
+        _outbox.Add(new Send<TWorker>(worker, new AssignTrials(
+            trials.Select(t => new Assignment(t, state.Trial(t.TrialId)!.FailedAttempts + 1)).ToList(), leaseTime)));
         return true;
     }
 
@@ -168,6 +181,7 @@ public sealed class DispatchState<TWorker>(CoordinatorState state, TimeSpan leas
         foreach (var worker in workers)
         {
             _workers.Remove(worker);
+            _capacity.Remove(worker);
             _idle.Remove(worker);
         }
         var lost = _leases.Values.Where(l => workers.Contains(l.Worker)).ToList();

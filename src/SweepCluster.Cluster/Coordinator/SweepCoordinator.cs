@@ -66,7 +66,7 @@ public sealed class SweepCoordinator : ReceivePersistentActor, IWithTimers
         Command<RequestWork>(r =>
         {
             WatchWorker();
-            _dispatch.RequestWork(Sender, r.WorkerId, DateTimeOffset.UtcNow);
+            _dispatch.RequestWork(Sender, r.WorkerId, DateTimeOffset.UtcNow, r.Capacity);
             SendDecided();
         });
         Command<TrialProgressReport>(p =>

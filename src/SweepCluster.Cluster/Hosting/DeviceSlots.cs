@@ -31,5 +31,20 @@ public static class DeviceSlots
         return list.Select(d => new TrialRunOptions(d, threadsPerSlot)).ToList();
     }
 
+    /// <summary>Seeds a CUDA slot fuses unless told otherwise: enough models to fill a GPU that one small CNN leaves mostly idle.</summary>
+    public const int CudaFuseSeeds = 8;
+
+    /// <summary>The most seeds a slot may fuse: each adds its own copy of the model, optimiser state and batch to the device.</summary>
+    public const int MaxFuseSeeds = 64;
+
+    /// <summary>
+    /// How many seeds of one cell a slot on <paramref name="device"/> trains as one model:
+    /// <paramref name="requested"/> when given (1: no fusion), else <see cref="CudaFuseSeeds"/> on
+    /// CUDA and 1 on CPU, where fused training measured no faster than one trial after another
+    /// (docs/benchmarks.md, fused seeds).
+    /// </summary>
+    public static int FuseSeeds(string device, int requested) =>
+        requested > 0 ? requested : device.StartsWith("cuda", StringComparison.Ordinal) ? CudaFuseSeeds : 1;
+
     static int CudaDeviceCount() => TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
 }

@@ -38,6 +38,11 @@ public sealed record NodeSettings
     public string Devices { get; init; } = "auto";
     /// <summary>Torch threads per slot; 0 divides the cores evenly between CPU slots.</summary>
     public int ThreadsPerSlot { get; init; }
+    /// <summary>
+    /// Seeds of one cell a worker slot trains as one fused model; 0 (the default) chooses by
+    /// device (<see cref="DeviceSlots.FuseSeeds"/>): fused on CUDA, one at a time on CPU.
+    /// </summary>
+    public int FuseSeeds { get; init; }
     /// <summary>Seconds a trial may go without progress before it is handed to another worker.</summary>
     public int LeaseSeconds { get; init; } = 60;
     /// <summary>Attempts of a transiently failing trial.</summary>
@@ -208,6 +213,8 @@ public sealed record NodeSettings
             errors.Add($"SWEEP_DATABASE_PROVIDER / SWEEP_DATABASE_CONNECTION: {e.Message}");
         }
         if (ThreadsPerSlot < 0) errors.Add($"SWEEP_THREADS_PER_SLOT: {ThreadsPerSlot} must be 0 or more");
+        if (FuseSeeds is < 0 or > DeviceSlots.MaxFuseSeeds)
+            errors.Add($"SWEEP_FUSE_SEEDS: {FuseSeeds} is outside 0..{DeviceSlots.MaxFuseSeeds} (0: by device, 1: no fusion)");
         if (LeaseSeconds < 1) errors.Add($"SWEEP_LEASE_SECONDS: {LeaseSeconds} must be at least 1");
         if (MaxAttempts < 1) errors.Add($"SWEEP_MAX_ATTEMPTS: {MaxAttempts} must be at least 1");
         if (SnapshotEvery < 1) errors.Add($"SWEEP_SNAPSHOT_EVERY: {SnapshotEvery} must be at least 1");

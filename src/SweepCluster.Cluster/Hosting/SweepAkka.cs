@@ -184,7 +184,8 @@ public static class SweepAkka
             var runner = new TrialRunner(catalog);
             var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
             var workers = slots.Select((options, i) => system.ActorOf(
-                TrialWorker.Props($"{self.Host}:{self.Port}/{options.Device}#{i}", coordinator, runner, options), $"worker-{i}")).ToList();
+                TrialWorker.Props($"{self.Host}:{self.Port}/{options.Device}#{i}", coordinator, runner, options,
+                    DeviceSlots.FuseSeeds(options.Device, settings.FuseSeeds)), $"worker-{i}")).ToList();
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseClusterExiting, "drain-workers", async () =>
             {
                 await Task.WhenAll(workers.Select(w => w.GracefulStop(TimeSpan.FromSeconds(10), TrialWorker.Drain.Instance)));

@@ -68,11 +68,21 @@ public sealed record SweepStatusReply(
 
 // ---- Work pulling: worker <-> coordinator --------------------------------------------------
 
-/// <summary>A worker slot is free and asks for a trial. It gets <see cref="AssignTrial"/> now or when work arrives.</summary>
-public sealed record RequestWork(string WorkerId) : ISweepMessage;
+/// <summary>
+/// A worker slot is free and asks for work. It gets <see cref="AssignTrials"/> now or when work
+/// arrives: one trial, or, for a slot that fuses seeds (<paramref name="Capacity"/> above 1), up
+/// to that many training trials of one cell, to train as one model.
+/// </summary>
+public sealed record RequestWork(string WorkerId, int Capacity = 1) : ISweepMessage;
 
-/// <summary>Run this trial; report progress before the lease runs out or it goes back to the queue.</summary>
-public sealed record AssignTrial(PlannedTrial Trial, int Attempt, TimeSpan Lease) : ISweepMessage;
+/// <summary>A trial handed out, and which attempt at it this is.</summary>
+public sealed record Assignment(PlannedTrial Trial, int Attempt) : ISweepMessage;
+
+/// <summary>
+/// Run these trials (several only when they are seeds of one cell, to be fused). Each has a lease
+/// of its own: report progress on it before the lease runs out, or it goes back to the queue.
+/// </summary>
+public sealed record AssignTrials(IReadOnlyList<Assignment> Trials, TimeSpan Lease) : ISweepMessage;
 
 /// <summary>Progress of a running trial; also renews its lease.</summary>
 public sealed record TrialProgressReport(string WorkerId, string TrialId, string Phase, int Epoch, int Epochs, int Batch, int Batches, double ImagesPerSecond)

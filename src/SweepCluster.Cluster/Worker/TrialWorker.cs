@@ -7,17 +7,19 @@ using SweepCluster.Training.Trials;
 namespace SweepCluster.Cluster.Worker;
 
 /// <summary>
-/// One device slot (a GPU, or a share of the CPU). Asks the coordinator for a trial whenever it
-/// is free, runs it on the trial runner's own thread and returns at once, so its mailbox keeps
-/// answering cancel and drain while the trial trains. Forwards progress (which renews the lease),
-/// and resends each result until the coordinator acknowledges it. It asks for the next trial as
-/// soon as a result is sent, not when it is acknowledged, so the journal's write latency never
-/// idles the device: results wait for their acknowledgement side by side, and the journal writes
-/// them in batches.
+/// One device slot (a GPU, or a share of the CPU). Asks the coordinator for work whenever it is
+/// free, runs what it gets on the trial runner's own thread and returns at once, so its mailbox
+/// keeps answering cancel and drain while the trial trains. A slot that fuses seeds
+/// (<c>fuseSeeds</c> above 1) asks for up to that many trials of one cell and trains them as one
+/// model; each keeps its own lease, progress, result and failure. Forwards progress (which renews
+/// the leases), and resends each result until the coordinator acknowledges it. It asks for more
+/// work as soon as its results are sent, not when they are acknowledged, so the journal's write
+/// latency never idles the device: results wait for their acknowledgement side by side, and the
+/// journal writes them in batches.
 /// </summary>
 public sealed class TrialWorker : ReceiveActor, IWithTimers
 {
-    /// <summary>Stop after handing back the running trial (sent by CoordinatedShutdown).</summary>
+    /// <summary>Stop after handing back the running trials (sent by CoordinatedShutdown).</summary>
     public sealed class Drain
     {
         public static readonly Drain Instance = new();
@@ -38,45 +40,52 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
     readonly IActorRef _coordinator;
     readonly TrialRunner _runner;
     readonly TrialRunOptions _options;
+    readonly int _fuseSeeds;
     readonly ILoggingAdapter _log = Context.GetLogger();
-    AssignTrial? _current;
+    /// <summary>The trials of the run in progress whose outcome has not come back yet, by id.</summary>
+    readonly Dictionary<string, Assignment> _running = new();
+    /// <summary>Trials of the run given back to the coordinator (the run was cancelled under them); their outcome is not reported as a failure.</summary>
+    readonly HashSet<string> _handedBack = new();
     CancellationTokenSource? _cancellation;
-    TrialProgressReport? _lastProgress;
+    TrialProgress? _lastProgress;
     /// <summary>Results sent but not yet acknowledged, by trial id; resent on every tick.</summary>
     readonly Dictionary<string, TrialSucceeded> _unacknowledged = new();
     bool _draining;
 
-    public TrialWorker(string workerId, IActorRef coordinator, TrialRunner runner, TrialRunOptions options)
+    public TrialWorker(string workerId, IActorRef coordinator, TrialRunner runner, TrialRunOptions options, int fuseSeeds = 1)
     {
         _workerId = workerId;
         _coordinator = coordinator;
         _runner = runner;
         _options = options;
+        _fuseSeeds = Math.Max(1, fuseSeeds);
         Idle();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string workerId, IActorRef coordinator, TrialRunner runner, TrialRunOptions options) =>
-        Akka.Actor.Props.Create(() => new TrialWorker(workerId, coordinator, runner, options));
+    public static Props Props(string workerId, IActorRef coordinator, TrialRunner runner, TrialRunOptions options, int fuseSeeds = 1) =>
+        Akka.Actor.Props.Create(() => new TrialWorker(workerId, coordinator, runner, options, fuseSeeds));
 
     protected override void PreStart()
     {
         // While idle the request is repeated, so a coordinator that restarted (and forgot who was
-        // waiting) hears from this worker again; while busy the tick renews the lease.
+        // waiting) hears from this worker again; while busy the tick renews the leases.
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(2));
-        _coordinator.Tell(new RequestWork(_workerId));
+        AskForWork();
     }
 
     protected override void PostStop() => _cancellation?.Cancel();
 
+    void AskForWork() => _coordinator.Tell(new RequestWork(_workerId, _fuseSeeds));
+
     void Idle()
     {
-        Receive<AssignTrial>(HandleAssign);
+        Receive<AssignTrials>(HandleAssign);
         Receive<Tick>(_ =>
         {
             ResendUnacknowledged();
-            if (!_draining) _coordinator.Tell(new RequestWork(_workerId));
+            if (!_draining) AskForWork();
         });
         Receive<ResultAccepted>(HandleAccepted);
         Receive<CancelTrial>(_ => { });
@@ -85,7 +94,7 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
             _draining = true;
             StopIfDrained();
         });
-        // Late news of a trial this slot already gave up.
+        // Late news of a run this slot already gave up.
         Receive<Progressed>(_ => { });
         Receive<Finished>(_ => { });
         Receive<Crashed>(_ => { });
@@ -95,84 +104,124 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
     {
         Receive<Progressed>(p =>
         {
-            var t = p.Progress;
-            _lastProgress = new TrialProgressReport(_workerId, _current!.Trial.TrialId, t.Phase, t.Epoch, t.Epochs, t.Batch, t.Batches, t.ImagesPerSecond);
-            _coordinator.Tell(_lastProgress);
+            _lastProgress = p.Progress;
+            ReportProgress();
         });
         Receive<Tick>(_ =>
         {
             ResendUnacknowledged();
-            _coordinator.Tell(_lastProgress ?? new TrialProgressReport(_workerId, _current!.Trial.TrialId, "starting", 0, 0, 0, 0, 0));
+            ReportProgress();
         });
-        Receive<Finished>(f => f.TrialId == _current?.Trial.TrialId, f =>
+        Receive<Finished>(f => _running.ContainsKey(f.TrialId), f =>
         {
+            // Sent even for a trial handed back meanwhile: the coordinator records a result once,
+            // and stops whoever runs the trial since.
             var result = new TrialSucceeded(_workerId, f.Result);
             _unacknowledged[f.TrialId] = result;
             _coordinator.Tell(result);
-            Free();
+            Ended(f.TrialId);
         });
         Receive<ResultAccepted>(HandleAccepted);
-        Receive<Crashed>(c => c.TrialId == _current?.Trial.TrialId, HandleCrash);
-        Receive<CancelTrial>(c => c.TrialId == _current?.Trial.TrialId, _ => _cancellation?.Cancel());
-        Receive<AssignTrial>(a =>
+        Receive<Crashed>(c => _running.ContainsKey(c.TrialId), HandleCrash);
+        Receive<CancelTrial>(c => _running.ContainsKey(c.TrialId), c =>
         {
-            // The coordinator lost track of us (it restarted): give the new trial back untouched.
-            if (a.Trial.TrialId != _current?.Trial.TrialId) Sender.Tell(new TrialHandedBack(_workerId, a.Trial.TrialId));
+            // A fused run trains its trials together, so stopping one stops them all: the others
+            // go back to the coordinator at once rather than when their leases run out.
+            foreach (var other in _running.Keys.Where(id => id != c.TrialId && _handedBack.Add(id)))
+                _coordinator.Tell(new TrialHandedBack(_workerId, other));
+            _handedBack.Add(c.TrialId);
+            _cancellation?.Cancel();
+        });
+        Receive<AssignTrials>(a =>
+        {
+            // The coordinator lost track of us (it restarted): give the new trials back untouched.
+            foreach (var trial in a.Trials.Where(t => !_running.ContainsKey(t.Trial.TrialId)))
+                Sender.Tell(new TrialHandedBack(_workerId, trial.Trial.TrialId));
         });
         Receive<Drain>(_ =>
         {
             _draining = true;
-            _log.Info("Draining: handing back trial {0}", _current!.Trial.TrialId[..12]);
-            _coordinator.Tell(new TrialHandedBack(_workerId, _current.Trial.TrialId));
+            _log.Info("Draining: handing back {0} trial(s)", _running.Count);
+            foreach (var id in _running.Keys.Where(_handedBack.Add)) _coordinator.Tell(new TrialHandedBack(_workerId, id));
             _cancellation?.Cancel();
-            _current = null;
+            _running.Clear();
+            _handedBack.Clear();
             Become(Idle);
             StopIfDrained();
         });
     }
 
-    void HandleAssign(AssignTrial assign)
+    void HandleAssign(AssignTrials assign)
     {
         if (_draining)
         {
-            // Asked for before the drain began: someone else runs it.
-            Sender.Tell(new TrialHandedBack(_workerId, assign.Trial.TrialId));
+            // Asked for before the drain began: someone else runs them.
+            foreach (var trial in assign.Trials) Sender.Tell(new TrialHandedBack(_workerId, trial.Trial.TrialId));
             return;
         }
-        _current = assign;
+        foreach (var trial in assign.Trials) _running[trial.Trial.TrialId] = trial;
         _lastProgress = null;
         _cancellation = new CancellationTokenSource();
         var self = Self;
-        var trialId = assign.Trial.TrialId;
-        _log.Info("Running trial {0} ({1} seed {2}, attempt {3})", trialId[..12], assign.Trial.CellLabel, assign.Trial.Config.Seed, assign.Attempt);
-        _runner.RunAsync(assign.Trial.Config, _options, p => self.Tell(new Progressed(p)), _cancellation.Token)
-            .PipeTo(self, success: r => new Finished(trialId, r), failure: e => new Crashed(trialId, e));
+        void OnProgress(TrialProgress p) => self.Tell(new Progressed(p));
+        foreach (var t in assign.Trials)
+            _log.Info("Running trial {0} ({1} seed {2}, attempt {3}{4})", t.Trial.TrialId[..12], t.Trial.CellLabel, t.Trial.Config.Seed, t.Attempt,
+                assign.Trials.Count > 1 ? $", fused with {assign.Trials.Count - 1} more" : "");
+        IReadOnlyList<Task<TrialResult>> runs;
+        try
+        {
+            runs = assign.Trials.Count == 1
+                ? [_runner.RunAsync(assign.Trials[0].Trial.Config, _options, OnProgress, _cancellation.Token)]
+                : _runner.RunFused(assign.Trials.Select(t => t.Trial.Config).ToList(), _options, OnProgress, _cancellation.Token);
+        }
+        catch (Exception e) when (e is ArgumentException or ConfigException)
+        {
+            // Trials the runner refuses to start (an invalid configuration) fail like any that fails later.
+            runs = assign.Trials.Select(_ => Task.FromException<TrialResult>(e)).ToList();
+        }
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var trialId = assign.Trials[i].Trial.TrialId;
+            runs[i].PipeTo(self, success: r => new Finished(trialId, r), failure: e => new Crashed(trialId, e));
+        }
         Become(Busy);
+    }
+
+    /// <summary>Progress of the run, reported for each of its trials, each of which has a lease to renew.</summary>
+    void ReportProgress()
+    {
+        var p = _lastProgress;
+        foreach (var trialId in _running.Keys.Where(id => !_handedBack.Contains(id)))
+            _coordinator.Tell(p is null
+                ? new TrialProgressReport(_workerId, trialId, "starting", 0, 0, 0, 0, 0)
+                : new TrialProgressReport(_workerId, trialId, p.Phase, p.Epoch, p.Epochs, p.Batch, p.Batches, p.ImagesPerSecond));
     }
 
     void HandleCrash(Crashed crash)
     {
         var error = crash.Error is AggregateException { InnerException: { } inner } ? inner : crash.Error;
-        if (error is OperationCanceledException)
+        // Cancelled by the coordinator, which already took the trial back, or handed back by this worker.
+        if (error is not OperationCanceledException && !_handedBack.Contains(crash.TrialId))
         {
-            Free(); // cancelled by the coordinator, which already took the trial back
-            return;
+            // Bad configuration, bad data and diverging training fail the same way every time.
+            var deterministic = error is TrialFailedException or ConfigException or DataFormatException or ArgumentException;
+            _log.Warning("Trial {0} failed: {1}", crash.TrialId[..12], error.Message);
+            _coordinator.Tell(new TrialAttemptFailed(_workerId, crash.TrialId, error.Message, deterministic));
         }
-        // Bad configuration, bad data and diverging training fail the same way every time.
-        var deterministic = error is TrialFailedException or ConfigException or DataFormatException or ArgumentException;
-        _log.Warning("Trial {0} failed: {1}", crash.TrialId[..12], error.Message);
-        _coordinator.Tell(new TrialAttemptFailed(_workerId, crash.TrialId, error.Message, deterministic));
-        Free();
+        Ended(crash.TrialId);
     }
 
-    void Free()
+    /// <summary>One trial of the run has its outcome; once every trial has, the slot is free.</summary>
+    void Ended(string trialId)
     {
-        _current = null;
+        _running.Remove(trialId);
+        if (_running.Count > 0) return;
+        _handedBack.Clear();
         _cancellation?.Dispose();
         _cancellation = null;
         Become(Idle);
         if (_draining) StopIfDrained();
-        else _coordinator.Tell(new RequestWork(_workerId));
+        else AskForWork();
     }
 
     void HandleAccepted(ResultAccepted accepted)
@@ -189,6 +238,6 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
     /// <summary>A draining worker stops once nothing runs and every result it sent is acknowledged, so no finished trial is lost.</summary>
     void StopIfDrained()
     {
-        if (_current is null && _unacknowledged.Count == 0) Context.Stop(Self);
+        if (_running.Count == 0 && _unacknowledged.Count == 0) Context.Stop(Self);
     }
 }
