@@ -127,6 +127,16 @@ public class DispatchStateTests
     }
 
     [Fact]
+    public void A_result_of_a_trial_marked_failed_is_acknowledged_so_its_worker_stops_resending_it()
+    {
+        Submit("a:true:1");
+        var trial = Ask("w1")!;
+        // Its worker was given up on, and the retries ran out elsewhere.
+        _state.Apply(new TrialFailedAttempt(trial.TrialId, "w2", "bad data", Deterministic: true, T0));
+        Assert.Equal(ResultDecision.Acknowledge, _dispatch.ResultArrived("w1", trial.TrialId));
+    }
+
+    [Fact]
     public void A_resent_result_is_recorded_once_and_acknowledged_after()
     {
         Submit("a:true:2");

@@ -14,9 +14,13 @@ public enum ResultDecision
 {
     /// <summary>Journal it; acknowledge once it is stored.</summary>
     Record,
-    /// <summary>Already recorded (or of no known trial): acknowledge at once, so the worker stops resending it.</summary>
+    /// <summary>
+    /// Already recorded, of no known trial, or of a trial marked failed (its retries ran out
+    /// while this run was lost to the coordinator): acknowledge at once, so the worker stops
+    /// resending it; the failure stands until the sweep is submitted again.
+    /// </summary>
     Acknowledge,
-    /// <summary>Being journalled from an earlier copy, or the trial failed: say nothing; a resent copy is answered later.</summary>
+    /// <summary>Being journalled from an earlier copy: say nothing; a resent copy is answered once it is stored.</summary>
     Ignore,
 }
 
@@ -131,8 +135,8 @@ public sealed class DispatchState<TWorker>(CoordinatorState state, TimeSpan leas
     public ResultDecision ResultArrived(TWorker worker, string trialId)
     {
         var trial = state.Trial(trialId);
-        if (trial is null || trial.Status == TrialStatus.Completed) return ResultDecision.Acknowledge;
-        if (trial.Status == TrialStatus.Failed || !_recording.Add(trialId)) return ResultDecision.Ignore;
+        if (trial is null || trial.Status != TrialStatus.Pending) return ResultDecision.Acknowledge;
+        if (!_recording.Add(trialId)) return ResultDecision.Ignore;
         // The worker is free now and asks for its next trial without waiting for the write.
         if (_leases.Remove(trialId, out var lease) && !lease.Worker.Equals(worker))
         {

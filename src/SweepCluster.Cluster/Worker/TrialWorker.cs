@@ -141,8 +141,11 @@ public sealed class TrialWorker : ReceiveActor, IWithTimers
         Receive<Drain>(_ =>
         {
             _draining = true;
-            _log.Info("Draining: handing back {0} trial(s)", _running.Count);
-            foreach (var id in _running.Keys.Where(_handedBack.Add)) _coordinator.Tell(new TrialHandedBack(_workerId, id));
+            foreach (var id in _running.Keys.Where(_handedBack.Add))
+            {
+                _log.Info("Draining: handing back trial {0}", id[..12]);
+                _coordinator.Tell(new TrialHandedBack(_workerId, id));
+            }
             _cancellation?.Cancel();
             _running.Clear();
             _handedBack.Clear();
