@@ -4,9 +4,9 @@ using SweepCluster.Cluster.Hosting;
 namespace SweepCluster.Cli.Commands;
 
 /// <summary>
-/// <c>--devices</c> and <c>--threads-per-slot</c> of the commands that start workers. Given, they
-/// take the place of the node settings <c>Devices</c> and <c>ThreadsPerSlot</c>, however those
-/// were set (SWEEP_DEVICES, appsettings.json or the defaults).
+/// <c>--devices</c>, <c>--threads-per-slot</c> and <c>--fuse-seeds</c> of the commands that start
+/// workers. Given, they take the place of the node settings <c>Devices</c>, <c>ThreadsPerSlot</c>
+/// and <c>FuseSeeds</c>, however those were set (SWEEP_*, appsettings.json or the defaults).
 /// </summary>
 public sealed class DeviceOptions
 {
@@ -47,8 +47,7 @@ public sealed class DeviceOptions
         var threads = parse.GetValue(ThreadsPerSlot);
         if (threads < 0) throw new ArgumentException($"--threads-per-slot: {threads} must be 0 or more");
         var fuse = parse.GetValue(FuseSeeds);
-        if (fuse is < 0 or > DeviceSlots.MaxFuseSeeds)
-            throw new ArgumentException($"--fuse-seeds: {fuse} is outside 0..{DeviceSlots.MaxFuseSeeds} (0: by device, 1: no fusion)");
+        if (fuse is { } requested && DeviceSlots.FuseSeedsError(requested) is { } error) throw new ArgumentException($"--fuse-seeds: {error}");
         var applied = settings with
         {
             Devices = devices ?? settings.Devices, ThreadsPerSlot = threads ?? settings.ThreadsPerSlot, FuseSeeds = fuse ?? settings.FuseSeeds,

@@ -46,5 +46,9 @@ public static class DeviceSlots
     public static int FuseSeeds(string device, int requested) =>
         requested > 0 ? requested : device.StartsWith("cuda", StringComparison.Ordinal) ? CudaFuseSeeds : 1;
 
+    /// <summary>What is wrong with a requested number of fused seeds, or null when it is valid.</summary>
+    public static string? FuseSeedsError(int requested) =>
+        requested is < 0 or > MaxFuseSeeds ? $"{requested} is outside 0..{MaxFuseSeeds} (0: by device, 1: no fusion)" : null;
+
     static int CudaDeviceCount() => TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.cuda.device_count() : 0;
 }

@@ -213,8 +213,7 @@ public sealed record NodeSettings
             errors.Add($"SWEEP_DATABASE_PROVIDER / SWEEP_DATABASE_CONNECTION: {e.Message}");
         }
         if (ThreadsPerSlot < 0) errors.Add($"SWEEP_THREADS_PER_SLOT: {ThreadsPerSlot} must be 0 or more");
-        if (FuseSeeds is < 0 or > DeviceSlots.MaxFuseSeeds)
-            errors.Add($"SWEEP_FUSE_SEEDS: {FuseSeeds} is outside 0..{DeviceSlots.MaxFuseSeeds} (0: by device, 1: no fusion)");
+        if (DeviceSlots.FuseSeedsError(FuseSeeds) is { } fuseSeeds) errors.Add($"SWEEP_FUSE_SEEDS: {fuseSeeds}");
         if (LeaseSeconds < 1) errors.Add($"SWEEP_LEASE_SECONDS: {LeaseSeconds} must be at least 1");
         if (MaxAttempts < 1) errors.Add($"SWEEP_MAX_ATTEMPTS: {MaxAttempts} must be at least 1");
         if (SnapshotEvery < 1) errors.Add($"SWEEP_SNAPSHOT_EVERY: {SnapshotEvery} must be at least 1");
