@@ -17,7 +17,7 @@ public class BindingTests
     {
         var (port, health) = (ListeningSockets.FreePort(), ListeningSockets.FreePort());
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
-        await using var node = await StartNode(db, new NodeSettings { Hostname = "127.0.0.1", Port = port, HealthPort = health });
+        await using var node = await StartNode(db, "127.0.0.1", port, health);
 
         foreach (var listening in new[] { ListeningSockets.On(port), ListeningSockets.On(health) })
         {
@@ -33,7 +33,7 @@ public class BindingTests
         var address = ListeningSockets.MachineAddress();
         var (port, health) = (ListeningSockets.FreePort(), ListeningSockets.FreePort());
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
-        await using var node = await StartNode(db, new NodeSettings { Hostname = address.ToString(), Port = port, HealthPort = health });
+        await using var node = await StartNode(db, address.ToString(), port, health);
 
         Assert.Equal([address], ListeningSockets.On(port));
         Assert.Equal([address], ListeningSockets.On(health));
@@ -47,19 +47,16 @@ public class BindingTests
         var address = ListeningSockets.MachineAddress();
         var (port, health) = (ListeningSockets.FreePort(), ListeningSockets.FreePort());
         await using var db = await TestDatabase.CreateAsync(DatabaseSettings.SqliteName);
-        await using var node = await StartNode(db, new NodeSettings
-        {
-            Hostname = "0.0.0.0", PublicHostname = address.ToString(), Port = port, HealthPort = health,
-        });
+        await using var node = await StartNode(db, "0.0.0.0", port, health, publicHostname: address.ToString());
 
         Assert.All(ListeningSockets.On(health), a => Assert.True(a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any), $"listening on {a}"));
         Assert.Equal(HttpStatusCode.OK, await Probe(address.ToString(), health));
     }
 
-    static Task<SweepNode> StartNode(TestDatabase db, NodeSettings settings) =>
-        SweepNode.StartAsync(settings with
+    static Task<SweepNode> StartNode(TestDatabase db, string hostname, int port, int health, string? publicHostname = null) =>
+        SweepNode.StartAsync(RecoveryTests.Embedded(db.Settings) with
         {
-            DatabaseProvider = db.Settings.ProviderName, DatabaseConnection = db.Settings.ConnectionString, Devices = "cpu:1", DownAfterSeconds = 2,
+            Hostname = hostname, PublicHostname = publicHostname, Port = port, HealthPort = health, Devices = "cpu:1",
         }, new DatasetCatalog(new DataSettings()), "WARNING");
 
     static async Task<HttpStatusCode> Probe(string host, int port)

@@ -11,8 +11,8 @@ namespace SweepCluster.Cluster.Tests;
 /// </summary>
 public class DispatchStateTests
 {
-    static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
-    static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
+    internal static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
+    internal static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
 
     readonly CoordinatorState _state = NewState();
     readonly DispatchState<string> _dispatch;

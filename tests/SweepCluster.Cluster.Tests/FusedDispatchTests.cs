@@ -6,15 +6,14 @@ using SweepCluster.Storage;
 using SweepCluster.Storage.Tests;
 using SweepCluster.Training.Data;
 using SweepCluster.Training.Trials;
-using static SweepCluster.Cluster.Tests.CoordinatorStateTests;
 
 namespace SweepCluster.Cluster.Tests;
 
 /// <summary>Workers that fuse seeds: what the dispatch rules hand them, and a real sweep through such a slot.</summary>
 public class FusedDispatchTests
 {
-    static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
-    static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
+    static readonly TimeSpan Lease = DispatchStateTests.Lease;
+    static readonly DateTimeOffset T0 = DispatchStateTests.T0;
 
     /// <summary>
     /// "name:kind": two cells in expansion order, arm true with seeds 1..5 then random-frozen with

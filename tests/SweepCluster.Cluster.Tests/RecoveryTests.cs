@@ -26,17 +26,21 @@ public class RecoveryTests
         DownAfterSeconds = 2,
     };
 
-    internal static async Task<SweepStatusReply> WaitUntilFinished(IActorRef coordinator, string sweepId)
+    internal static Task<SweepStatusReply> WaitUntilFinished(IActorRef coordinator, string sweepId) =>
+        WaitFor(coordinator, sweepId, s => s.State is SweepState.Completed or SweepState.Cancelled, "finish");
+
+    /// <summary>Polls the sweep's status until <paramref name="done"/> holds.</summary>
+    static async Task<SweepStatusReply> WaitFor(IActorRef coordinator, string sweepId, Func<SweepSummary, bool> done, string what)
     {
         // Generous: real training on a busy two-core machine can take minutes; a hang still ends the test.
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
         while (DateTime.UtcNow < deadline)
         {
             var status = await coordinator.Ask<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(10));
-            if (status.Summary?.State is SweepState.Completed or SweepState.Cancelled) return status;
-            await Task.Delay(100);
+            if (status.Summary is { } summary && done(summary)) return status;
+            await Task.Delay(50);
         }
-        throw new TimeoutException($"sweep {sweepId} did not finish");
+        throw new TimeoutException($"sweep {sweepId} did not {what}");
     }
 
     [Theory]
@@ -93,7 +97,7 @@ public class RecoveryTests
         await using (var node = await SweepNode.StartAsync(settings, catalog, "WARNING"))
         {
             first = (await node.Coordinator.Ask<SweepAccepted>(new SubmitSweep(SleepSpec("snapshotted", "true", 30, 100), "test", false), TimeSpan.FromSeconds(30))).SweepId;
-            await WaitForCompleted(node.Coordinator, first, 12);
+            await WaitFor(node.Coordinator, first, s => s.Completed >= 12, "reach 12 completed trials");
         } // stopped mid-sweep: the workers hand their trials back
 
         var snapshotAt = await db.ScalarAsync($"SELECT MAX(sequence_number) FROM snapshot WHERE persistence_id = '{SweepCoordinator.Name}'") is long at ? at : 0;
@@ -148,17 +152,6 @@ public class RecoveryTests
         Assert.All(storedBefore, before => Assert.Equal(before.Value, storedAfter[before.Key]));
     }
 
-    static async Task WaitForCompleted(IActorRef coordinator, string sweepId, int completed)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            var status = await coordinator.Ask<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(10));
-            if (status.Summary!.Completed >= completed) return;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"sweep {sweepId} did not reach {completed} completed trials");
-    }
-
     internal static async Task WaitForProjection(ResultsStore store, string sweepId, int expected)
     {
         for (var i = 0; i < 100 && await store.CountBySweepAsync(sweepId) < expected; i++) await Task.Delay(100);
@@ -185,6 +178,7 @@ public class RecoveryTests
         Assert.Equal(4, results[0].Count);
         // Not a comparison of empty fields: what the arms record is there.
         var noisy = results[0].Where(r => r.Arm == "noisy").Select(r => r.ToTrialResult()).ToList();
+        Assert.Equal(2, noisy.Count);
         Assert.All(noisy, r => Assert.True(r.Corruption is not null && r.PreFinetuneTestAccuracy is not null && r.Epochs.Count > 0 && r.Layers.Count > 0));
         Assert.Equal(results[0].Select(Comparable), results[1].Select(Comparable));
     }

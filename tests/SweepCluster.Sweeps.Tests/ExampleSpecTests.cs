@@ -65,8 +65,7 @@ public class ExampleSpecTests
         var csv = File.ReadAllLines(Path.Combine(Specs.RepositoryRoot, "docs", "results", "seed-experiment", "trials.csv"));
         var header = csv[0].Split(',').ToList();
         var dataset = csv.Skip(1).Select(line => line.Split(',')[header.IndexOf("dataset")]).Distinct().Single();
-        var spec = SweepSpecParser.Load(Path.Combine(Specs.RepositoryRoot, "examples", "seed-experiment.yaml"), new SpecOptions { AutoDataset = dataset });
-        var sweep = SweepExpansion.Expand(spec);
+        var sweep = SweepExpansion.Expand(Specs.LoadExample("seed-experiment.yaml", new SpecOptions { AutoDataset = dataset }));
         var recorded = csv.Skip(1).Select(line => line.Split(','))
             .ToDictionary(f => f[header.IndexOf("trial_id")], f => f[header.IndexOf("cell_key")]);
 

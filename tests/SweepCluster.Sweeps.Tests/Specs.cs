@@ -11,9 +11,9 @@ public static class Specs
     public static SweepSpec Parse(string yaml, long maxTrials = SweepSpec.DefaultMaxTrials) =>
         SweepSpecParser.Parse(yaml, "test.yaml", new SpecOptions { MaxTrials = maxTrials });
 
-    /// <summary>One of the examples, read as <c>sweep validate</c> reads it.</summary>
-    public static SweepSpec LoadExample(string file) =>
-        SweepSpecParser.Load(Path.Combine(RepositoryRoot, "examples", file), new SpecOptions());
+    /// <summary>One of the examples, read as <c>sweep validate</c> reads it (or with <paramref name="options"/>).</summary>
+    public static SweepSpec LoadExample(string file, SpecOptions? options = null) =>
+        SweepSpecParser.Load(Path.Combine(RepositoryRoot, "examples", file), options ?? new SpecOptions());
 
     public static ExpandedSweep Expand(string yaml) => SweepExpansion.Expand(Parse(yaml));
 

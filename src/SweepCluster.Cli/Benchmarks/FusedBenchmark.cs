@@ -6,6 +6,7 @@ using SweepCluster.Training.Trials;
 namespace SweepCluster.Cli.Benchmarks;
 
 /// <summary>One round of K seeds, trained fused and one after another.</summary>
+/// <param name="ImagesPerModel">Pre-training images of one model: its training split times its pre-training epochs.</param>
 /// <param name="FusedTrainingSeconds">The fused group's pre-training epoch(s), in which every slot trains its images.</param>
 /// <param name="UnfusedTrainingSeconds">The sum of the K lone trials' pre-training epochs.</param>
 /// <param name="FusedWallSeconds">From <see cref="TrialRunner.RunFused"/> to its last result: data preparation, training and evaluation.</param>
@@ -50,7 +51,8 @@ public static class FusedBenchmark
         command.SetAction(async (parse, cancellation) =>
         {
             var ks = parse.GetValue(slots)!;
-            if (ks.Length == 0 || ks.Any(k => k < 1) || parse.GetValue(repeats) < 1)
+            var repeatCount = parse.GetValue(repeats);
+            if (ks.Length == 0 || ks.Any(k => k < 1) || repeatCount < 1)
             {
                 Console.Error.WriteLine("error: --k needs values of at least 1, and --repeats must be at least 1");
                 return 2;
@@ -63,24 +65,27 @@ public static class FusedBenchmark
                 Dataset = new DatasetConfig { TrainLimit = parse.GetValue(trainLimit) },
             };
             var runner = new TrialRunner(new DatasetCatalog(new DataSettings()));
-            // Warm-up: loads the data and lets libtorch pick its kernels before anything is timed.
+            // Warm-up, lone and fused: loads the data and lets libtorch pick its kernels before anything is timed.
             var warm = await runner.RunAsync(cell with { Seed = 1_000 }, options, cancellation: cancellation);
-            Console.Error.WriteLine($"warm-up trial: {warm.Environment.Device}, {warm.Environment.Threads} threads, {warm.Split.Train} training images per model");
+            await Task.WhenAll(runner.RunFused([cell with { Seed = 1_001 }, cell with { Seed = 1_002 }], options, cancellation: cancellation));
+            // Every model of every round pre-trains on a split of the same size as the warm-up's.
+            var imagesPerModel = (long)warm.Split.Train * warm.Config.PretrainEpochs;
+            Console.Error.WriteLine($"warm-up: {warm.Environment.Device}, {warm.Environment.Threads} threads, {imagesPerModel} pre-training images per model");
 
             var rounds = new List<FusedRound>();
-            for (var r = 0; r < parse.GetValue(repeats); r++)
+            for (var r = 0; r < repeatCount; r++)
             foreach (var k in ks)
             {
                 var configs = Enumerable.Range(1, k).Select(seed => cell with { Seed = r * 100 + seed }).ToArray();
-                var round = await MeasureAsync(runner, configs, options, fusedFirst: r % 2 == 0, cancellation);
+                var round = await MeasureAsync(runner, configs, options, imagesPerModel, fusedFirst: r % 2 == 0, cancellation);
                 rounds.Add(round);
                 Console.Error.WriteLine($"round {r + 1}, K={k}: pre-training {round.FusedImagesPerSecond:F0} images/s fused, {round.UnfusedImagesPerSecond:F0} one after another " +
                                         $"({round.FusedImagesPerSecond / round.UnfusedImagesPerSecond:F3}); whole trials {round.FusedWallSeconds:F1} s against {round.UnfusedWallSeconds:F1} s, " +
                                         $"CPU {round.FusedCpuSeconds:F1} s against {round.UnfusedCpuSeconds:F1} s");
             }
 
-            Console.WriteLine($"arm true, bundled subset, {rounds[0].ImagesPerModel} training images per model, batch {cell.BatchSize}, one epoch per phase; " +
-                              $"{warm.Environment.Device}, {warm.Environment.Threads} threads; medians of {parse.GetValue(repeats)} rounds");
+            Console.WriteLine($"arm true, bundled subset, {imagesPerModel} pre-training images per model, batch {cell.BatchSize}; " +
+                              $"{warm.Environment.Device}, {warm.Environment.Threads} threads; medians of {repeatCount} rounds");
             Console.WriteLine();
             Console.WriteLine("| K | pre-training, fused (images/s, all K models) | one after another | fused / one after another | whole trials, fused (wall) | one after another | one after another / fused | whole trials' CPU time, one after another / fused |");
             Console.WriteLine("|---|---|---|---|---|---|---|---|");
@@ -98,8 +103,8 @@ public static class FusedBenchmark
         return command;
     }
 
-    static async Task<FusedRound> MeasureAsync(TrialRunner runner, TrialConfig[] configs, TrialRunOptions options, bool fusedFirst,
-        CancellationToken cancellation)
+    static async Task<FusedRound> MeasureAsync(TrialRunner runner, TrialConfig[] configs, TrialRunOptions options, long imagesPerModel,
+        bool fusedFirst, CancellationToken cancellation)
     {
         async Task<(double Training, double Wall, double Cpu)> Fused()
         {
@@ -109,35 +114,23 @@ public static class FusedBenchmark
             return (PretrainingSeconds(results[0]), clock.Elapsed.TotalSeconds, CpuSeconds() - cpu);
         }
 
-        async Task<(double Training, double Wall, double Cpu, long Images)> OneAfterAnother()
+        async Task<(double Training, double Wall, double Cpu)> OneAfterAnother()
         {
             double training = 0, wall = 0;
-            long images = 0;
             var cpu = CpuSeconds();
             foreach (var config in configs)
             {
                 var clock = Stopwatch.StartNew();
-                var result = await runner.RunAsync(config, options, cancellation: cancellation);
+                training += PretrainingSeconds(await runner.RunAsync(config, options, cancellation: cancellation));
                 wall += clock.Elapsed.TotalSeconds;
-                training += PretrainingSeconds(result);
-                images = result.Split.Train;
             }
-            return (training, wall, CpuSeconds() - cpu, images);
+            return (training, wall, CpuSeconds() - cpu);
         }
 
-        (double Training, double Wall, double Cpu) fused;
-        (double Training, double Wall, double Cpu, long Images) alone;
-        if (fusedFirst)
-        {
-            fused = await Fused();
-            alone = await OneAfterAnother();
-        }
-        else
-        {
-            alone = await OneAfterAnother();
-            fused = await Fused();
-        }
-        return new FusedRound(configs.Length, alone.Images, fused.Training, alone.Training, fused.Wall, alone.Wall, fused.Cpu, alone.Cpu);
+        var first = await (fusedFirst ? Fused() : OneAfterAnother());
+        var second = await (fusedFirst ? OneAfterAnother() : Fused());
+        var (fused, alone) = fusedFirst ? (first, second) : (second, first);
+        return new FusedRound(configs.Length, imagesPerModel, fused.Training, alone.Training, fused.Wall, alone.Wall, fused.Cpu, alone.Cpu);
     }
 
     static double CpuSeconds()
