@@ -13,8 +13,8 @@ public sealed class ClusterProcessTests : IDisposable
 {
     readonly string _folder = Directory.CreateTempSubdirectory("sweep-cluster-").FullName;
     readonly List<NodeProcess> _nodes = [];
-    readonly int _coordinatorPort = NodeProcess.FreePort();
-    readonly int[] _workerPorts = [NodeProcess.FreePort(), NodeProcess.FreePort()];
+    readonly int _coordinatorPort = ListeningSockets.FreePort();
+    readonly int[] _workerPorts = [ListeningSockets.FreePort(), ListeningSockets.FreePort()];
 
     string Database => Path.Combine(_folder, "sweep.db");
     string Seeds => string.Join(',', new[] { _coordinatorPort }.Concat(_workerPorts).Select(p => $"akka.tcp://sweep@127.0.0.1:{p}"));
@@ -44,33 +44,6 @@ public sealed class ClusterProcessTests : IDisposable
         return path;
     }
 
-    async Task<string> Submit(string spec)
-    {
-        var run = await Sweep.Run("submit", spec, "--cluster", Contact);
-        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        // "sweep <id>: N trials, ..." is the line to read; anything else is log output.
-        var line = run.Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal));
-        return line["sweep ".Length..line.IndexOf(':')];
-    }
-
-    static async Task<SweepStatusReply> WaitFor(SweepClient client, string sweepId, Func<SweepStatusReply, bool> condition, int seconds = 120)
-    {
-        for (var i = 0; i < seconds * 5; i++)
-        {
-            try
-            {
-                var status = await client.AskAsync<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(5));
-                if (status.Summary is not null && condition(status)) return status;
-            }
-            catch (Exception e) when (e is TimeoutException or Akka.Actor.AskTimeoutException)
-            {
-                // the coordinator is moving or restarting
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"sweep {sweepId} did not reach the expected state in {seconds} s");
-    }
-
     static string? RunningOn(SweepStatusReply status, int port) =>
         status.Workers.FirstOrDefault(w => w.WorkerId.Contains($":{port}/") && w.TrialId is not null)?.TrialId;
 
@@ -85,9 +58,9 @@ public sealed class ClusterProcessTests : IDisposable
     public async Task A_coordinator_and_two_workers_run_a_sweep_to_completion()
     {
         var (_, workers) = await StartCluster();
-        var sweepId = await Submit(Spec("three-nodes", seeds: 15, ms: 100));
+        var sweepId = await Sweep.Submit(Spec("three-nodes", seeds: 15, ms: 100), Contact);
         await using var client = await SweepClient.ConnectAsync(Contact);
-        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        var status = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.State == SweepState.Completed);
         Assert.Equal(30, status.Summary!.Completed);
         Assert.All(workers, w => Assert.NotEmpty(w.TrialsRun()));
         Assert.Equal(30, (await Results(sweepId, 30)).Count);
@@ -129,14 +102,14 @@ public sealed class ClusterProcessTests : IDisposable
     public async Task A_killed_worker_loses_nothing_and_its_trial_completes_elsewhere()
     {
         var (_, workers) = await StartCluster();
-        var sweepId = await Submit(Spec("kill-worker", seeds: 10, ms: 1500));
+        var sweepId = await Sweep.Submit(Spec("kill-worker", seeds: 10, ms: 1500), Contact);
         await using var client = await SweepClient.ConnectAsync(Contact);
         // Kill the worker while the coordinator has a trial leased to it.
-        var running = await WaitFor(client, sweepId, s => s.Summary!.Completed >= 2 && RunningOn(s, _workerPorts[0]) is not null);
+        var running = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.Completed >= 2 && RunningOn(s, _workerPorts[0]) is not null);
         var interrupted = RunningOn(running, _workerPorts[0])!;
         workers[0].Kill();
 
-        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        var status = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.State == SweepState.Completed);
         Assert.Equal(20, status.Summary!.Completed);
         var rows = await Results(sweepId, 20);
         // The trial killed half-way ran again on the other worker, whose result is the one recorded.
@@ -151,16 +124,16 @@ public sealed class ClusterProcessTests : IDisposable
     {
         // Leases and downing far beyond the test's patience: only unreachability can move the trial.
         var (_, workers) = await StartCluster(new Dictionary<string, string> { ["SWEEP_LEASE_SECONDS"] = "600", ["SWEEP_DOWN_AFTER_SECONDS"] = "600" });
-        var sweepId = await Submit(Spec("unreachable", seeds: 6, ms: 3000));
+        var sweepId = await Sweep.Submit(Spec("unreachable", seeds: 6, ms: 3000), Contact);
         await using var client = await SweepClient.ConnectAsync(Contact);
-        var running = await WaitFor(client, sweepId, s => RunningOn(s, _workerPorts[0]) is { } id && workers[0].TrialsRun().Contains(id[..12]));
+        var running = await Sweep.WaitForStatus(client, sweepId, s => RunningOn(s, _workerPorts[0]) is { } id && workers[0].TrialsRun().Contains(id[..12]));
         var stranded = RunningOn(running, _workerPorts[0])!;
 
         workers[0].Freeze();
         try
         {
-            await WaitUntil(() => workers[1].TrialsRun().Contains(stranded[..12]), TimeSpan.FromSeconds(90),
-                "the trial of the unreachable worker did not go to the other worker");
+            await Wait.Until(() => workers[1].TrialsRun().Contains(stranded[..12]),
+                "the trial of the unreachable worker did not go to the other worker", TimeSpan.FromSeconds(90));
         }
         finally
         {
@@ -168,45 +141,30 @@ public sealed class ClusterProcessTests : IDisposable
             workers[0].Thaw();
         }
 
-        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        var status = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.State == SweepState.Completed);
         Assert.Equal(12, status.Summary!.Completed);
         var rows = await Results(sweepId, 12);
         Assert.Equal(12, rows.Select(r => r.TrialId).Distinct().Count());
         Assert.Equal(12, rows.Count);
-        var journalled = await JournalledResults();
+        var journalled = (await Journal.CompletionsAsync(Database)).Select(c => c.TrialId).ToList();
         Assert.Equal(12, journalled.Count);
         Assert.Equal(12, journalled.Distinct().Count());
-    }
-
-    static async Task WaitUntil(Func<bool> condition, TimeSpan patience, string failure)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(200);
-        Assert.True(condition(), failure);
-    }
-
-    /// <summary>The trial id of every TrialCompleted event in the coordinator's journal, one per event.</summary>
-    async Task<List<string>> JournalledResults()
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database}");
-        await connection.OpenAsync();
-        return (await Journal.CompletionsAsync(connection)).Select(c => c.TrialId).ToList();
     }
 
     [Fact]
     public async Task A_worker_stopped_with_sigterm_hands_its_trial_back_and_leaves()
     {
         var (_, workers) = await StartCluster();
-        var sweepId = await Submit(Spec("drain", seeds: 4, ms: 4000));
+        var sweepId = await Sweep.Submit(Spec("drain", seeds: 4, ms: 4000), Contact);
         await using var client = await SweepClient.ConnectAsync(Contact);
-        await WaitFor(client, sweepId, s => s.Workers.Any(w => w.TrialId is not null && w.WorkerId.Contains($":{_workerPorts[0]}/")) && workers[0].TrialsRun().Any());
+        await Sweep.WaitForStatus(client, sweepId, s => s.Workers.Any(w => w.TrialId is not null && w.WorkerId.Contains($":{_workerPorts[0]}/")) && workers[0].TrialsRun().Any());
         var handedBack = workers[0].TrialsRun().Last();
         workers[0].Terminate();
         await workers[0].WaitForExit(TimeSpan.FromSeconds(30));
         Assert.Contains(workers[0].Lines, l => l.Contains("leaving the cluster"));
         Assert.Contains(workers[0].Lines, l => l.Contains($"Draining: handing back trial {handedBack}"));
 
-        var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+        var status = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.State == SweepState.Completed);
         Assert.Equal(8, status.Summary!.Completed);
         // The unfinished trial ran again on the other worker rather than waiting for a lease to expire.
         Assert.Contains(handedBack, workers[1].TrialsRun());
@@ -217,11 +175,11 @@ public sealed class ClusterProcessTests : IDisposable
     public async Task A_killed_and_restarted_coordinator_finishes_the_sweep_without_rerunning_completed_trials()
     {
         var (coordinator, workers) = await StartCluster();
-        var sweepId = await Submit(Spec("kill-coordinator", seeds: 12, ms: 400));
+        var sweepId = await Sweep.Submit(Spec("kill-coordinator", seeds: 12, ms: 400), Contact);
         string[] completedBeforeKill;
         await using (var client = await SweepClient.ConnectAsync(Contact))
         {
-            await WaitFor(client, sweepId, s => s.Summary!.Completed >= 8);
+            await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.Completed >= 8);
             completedBeforeKill = (await Results(sweepId, 0)).Select(r => r.TrialId[..12]).ToArray();
         }
         coordinator.Kill();
@@ -231,7 +189,7 @@ public sealed class ClusterProcessTests : IDisposable
 
         await using (var client = await SweepClient.ConnectAsync(Contact))
         {
-            var status = await WaitFor(client, sweepId, s => s.Summary!.State == SweepState.Completed);
+            var status = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.State == SweepState.Completed);
             Assert.Equal(24, status.Summary!.Completed);
         }
         var runs = workers.SelectMany(w => w.TrialsRun()).ToList();

@@ -132,7 +132,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
         var cluster = await StartCluster(IsolatedHost.HostAddress, IsolatedHost.GuestAddress, IsolatedHost.Namespace);
         var sweepId = await Submit(cluster.Contact);
         await WaitForCompleted(cluster.Contact, sweepId, Trials / 4);
-        await WaitUntil(() => cluster.Nodes[2].TrialsRun().Any(), "the isolated worker never ran a trial");
+        await Wait.Until(() => cluster.Nodes[2].TrialsRun().Any(), "the isolated worker never ran a trial");
 
         network.Cut();
         var cutAt = await Completed(cluster.Contact, sweepId);
@@ -165,7 +165,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>A coordinator node and a worker on the host; a second worker on <paramref name="isolatedHostname"/>, in the namespace if given.</summary>
     async Task<Cluster> StartCluster(string hostname, string isolatedHostname, string? networkNamespace = null)
     {
-        var ports = new[] { NodeProcess.FreePort(), NodeProcess.FreePort(), NodeProcess.FreePort() };
+        var ports = new[] { ListeningSockets.FreePort(), ListeningSockets.FreePort(), ListeningSockets.FreePort() };
         // Every node is a seed, as docs/cluster.md sets them up: a restarted coordinator (the first
         // seed) then joins the workers' cluster. Were it the only seed, it would form a cluster of
         // its own, and the workers, left in the old one without a coordinator, would wait for ever.
@@ -182,7 +182,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
 
     NodeProcess Start(int port, string roles, string seeds, string hostname, string? networkNamespace = null)
     {
-        var health = NodeProcess.FreePort();
+        var health = ListeningSockets.FreePort();
         var settings = new Dictionary<string, string> { ["SWEEP_LEASE_SECONDS"] = "10", ["SWEEP_HEALTH_PORT"] = health.ToString(CultureInfo.InvariantCulture) };
         // Workers keep nothing in the database. The isolated one cannot reach PostgreSQL on the
         // host's loopback, so it opens a SQLite file of its own (in its working folder) instead.
@@ -239,10 +239,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var spec = Path.Combine(_folder, "faults.yaml");
         await File.WriteAllTextAsync(spec, $"name: faults\nkind: sleep\nsleep_ms: {SleepMs}\narms: [true, head-only]\nseeds: {Trials / 2}\n");
-        var run = await Sweep.Run("submit", spec, "--cluster", contact);
-        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        var line = run.Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal));
-        return line["sweep ".Length..line.IndexOf(':')];
+        return await Sweep.Submit(spec, contact);
     }
 
     // ---- watching ----
@@ -301,12 +298,6 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
 
     static string Seconds(double? seconds) =>
         seconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + " s" : "-";
-
-    static async Task WaitUntil(Func<bool> condition, string failure)
-    {
-        for (var i = 0; i < 600 && !condition(); i++) await Task.Delay(100);
-        Assert.True(condition(), failure);
-    }
 
     // ---- the checks ----
 
@@ -405,7 +396,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output) : IAsyncLifetime
                 .Select(d => Path.Combine(d, "bin")).Last(d => File.Exists(Path.Combine(d, "initdb")));
             var data = Directory.CreateTempSubdirectory("sweep-faults-pg-").FullName;
             Run("chown", "postgres:postgres", data);
-            var server = new PrivatePostgres(bin, data, NodeProcess.FreePort());
+            var server = new PrivatePostgres(bin, data, ListeningSockets.FreePort());
             server.AsPostgres("initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync");
             server.AsPostgres("pg_ctl", "-D", data, "-w", "-l", Path.Combine(data, "server.log"), "-o",
                 $"-p {new NpgsqlConnectionStringBuilder(server.ConnectionString).Port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start");

@@ -1,5 +1,6 @@
 using SweepCluster.Cluster.Client;
 using SweepCluster.Cluster.Protocol;
+using SweepCluster.Cluster.Tests;
 
 namespace SweepCluster.Cli.Tests;
 
@@ -11,7 +12,7 @@ public sealed class NodeCommandTests : IDisposable
     [Fact]
     public async Task Devices_given_as_an_option_win_over_sweep_devices()
     {
-        var port = NodeProcess.FreePort();
+        var port = ListeningSockets.FreePort();
         // NodeProcess sets SWEEP_DEVICES=cpu:1; the option asks for three slots.
         using var node = NodeProcess.Start(port, "coordinator,worker", "", Path.Combine(_folder, "sweep.db"),
             options: ["--devices", "cpu:3", "--threads-per-slot", "1"]);
@@ -20,18 +21,10 @@ public sealed class NodeCommandTests : IDisposable
 
         var spec = Path.Combine(_folder, "slots.yaml");
         await File.WriteAllTextAsync(spec, "name: slots\nkind: sleep\nsleep_ms: 200\narms: [true]\nseeds: 6\n");
-        var submit = await Sweep.Run("submit", spec, "--cluster", node.Address);
-        Assert.True(submit.ExitCode == 0, submit.Stdout + submit.Stderr);
-        var line = submit.Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal));
-        var sweepId = line["sweep ".Length..line.IndexOf(':')];
+        var sweepId = await Sweep.Submit(spec, node.Address);
 
         await using var client = await SweepClient.ConnectAsync(node.Address);
-        var status = await client.AskAsync<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(10));
-        for (var i = 0; i < 600 && status.Summary!.State == SweepState.Running; i++)
-        {
-            await Task.Delay(200);
-            status = await client.AskAsync<SweepStatusReply>(new GetSweepStatus(sweepId), TimeSpan.FromSeconds(10));
-        }
+        var status = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.State != SweepState.Running);
         Assert.Equal((SweepState.Completed, 6), (status.Summary!.State, status.Summary.Completed));
         Assert.Equal(3, status.Workers.Count);
     }
@@ -51,7 +44,7 @@ public sealed class NodeCommandTests : IDisposable
     [Fact]
     public async Task A_worker_stopped_with_sigterm_drains_and_exits_zero_even_when_leaving_takes_long()
     {
-        var (coordinatorPort, workerPort) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        var (coordinatorPort, workerPort) = (ListeningSockets.FreePort(), ListeningSockets.FreePort());
         var seeds = $"akka.tcp://sweep@127.0.0.1:{coordinatorPort}";
         // No downing during the test: the worker's leave waits for the frozen coordinator, the leader.
         var settings = new Dictionary<string, string> { ["SWEEP_DOWN_AFTER_SECONDS"] = "600" };

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace SweepCluster.Cli.Tests;
 
@@ -87,13 +85,6 @@ public sealed class NodeProcess : IDisposable
 
     /// <summary>SIGKILL: the process dies at once, as on a preempted machine.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public void Dispose()
     {

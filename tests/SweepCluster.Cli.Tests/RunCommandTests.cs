@@ -11,6 +11,9 @@ public sealed class RunCommandTests : IDisposable
 {
     readonly string _folder = Directory.CreateTempSubdirectory("sweep-run-").FullName;
 
+    /// <summary>The sweep.db that `sweep run` makes in the test's folder, its working folder.</summary>
+    string Database => Path.Combine(_folder, "sweep.db");
+
     string Write(string name, string yaml)
     {
         var path = Path.Combine(_folder, name);
@@ -27,14 +30,14 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("20 trials, 0 already completed, 20 to run", first.Stdout);
         Assert.Contains("noisy p=1", first.Stdout);
 
-        var (journalled, stored) = (await Journalled(), await Stored());
+        var (journalled, stored) = (await Journal.CompletionsAsync(Database), await Stored());
         Assert.Equal((20, 20), (journalled.Count, stored.Count));
 
         var second = await Sweep.RunIn(_folder, "run", spec, "--port", "0");
         Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
         Assert.Contains("20 trials, 20 already completed, 0 to run", second.Stdout);
         // Nothing ran: a trial run again would be journalled again, or at least restamp its stored result.
-        Assert.Equal(journalled, await Journalled());
+        Assert.Equal(journalled, await Journal.CompletionsAsync(Database));
         Assert.Equal(stored, await Stored());
 
         var csv = await Sweep.RunIn(_folder, "results", "sleepy-" + second.Stdout.Split("sleepy-")[1][..8], "--format", "csv");
@@ -44,7 +47,7 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Embedded_mode_listens_on_loopback_only()
     {
-        var port = NodeProcess.FreePort();
+        var port = ListeningSockets.FreePort();
         var spec = Write("listen.yaml", "name: listen\nkind: sleep\nsleep_ms: 1500\narms: [true]\nseeds: 4\n");
         var run = Sweep.RunIn(_folder, "run", spec, "--port", port.ToString(CultureInfo.InvariantCulture), "--devices", "cpu:1");
         // Looked at while the sweep runs (about 6 s of trials): the socket goes when the run ends.
@@ -65,7 +68,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("arms[1] at line 2, column 14: expected one of true, noisy, random-frozen, head-only, got 'arbitrary'", run.Stderr);
         Assert.Contains("seeds at line 3, column 8: 0 is outside", run.Stderr);
-        Assert.False(File.Exists(Path.Combine(_folder, "sweep.db")));
+        Assert.False(File.Exists(Database));
     }
 
     [Fact]
@@ -73,17 +76,13 @@ public sealed class RunCommandTests : IDisposable
     {
         // Real training on 800 bundled images: 8 trials of a few seconds each.
         var spec = Write("resume.yaml", "name: resume\ndataset: {name: fashion-mnist-subset, train_limit: 800}\narms: [true, random-frozen]\nseeds: 4\n");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Sweep.ProgramPath, "run", spec, "--port", "0" }) start.ArgumentList.Add(a);
-        var store = new ResultsStore(DatabaseSettings.Sqlite(Path.Combine(_folder, "sweep.db")));
+        var store = new ResultsStore(DatabaseSettings.Sqlite(Database));
         long before;
-        using (var process = Process.Start(start)!)
+        using (var run = Sweep.Start(_folder, null, ["run", spec, "--port", "0"]))
         {
-            _ = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
             for (var i = 0; i < 1200 && await Count(store) < 3; i++) await Task.Delay(100);
-            process.Kill(entireProcessTree: true); // SIGKILL: no chance to hand anything back
-            await process.WaitForExitAsync();
+            run.Process.Kill(entireProcessTree: true); // SIGKILL: no chance to hand anything back
+            await run.Process.WaitForExitAsync();
             before = await Count(store);
         }
         Assert.InRange(before, 3, 7);
@@ -102,46 +101,32 @@ public sealed class RunCommandTests : IDisposable
         var spec = Write("interrupted.yaml", "name: interrupted\nkind: sleep\nsleep_ms: 1500\narms: [true, noisy]\nseeds: 6\n");
         // Through env --default-signal: a test host started in the background may ignore SIGINT,
         // and a child would inherit that; a user's terminal never does.
-        var start = new ProcessStartInfo("env") { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--default-signal=INT", "dotnet", Sweep.ProgramPath, "run", spec, "--port", "0", "--devices", "cpu:2" })
-            start.ArgumentList.Add(a);
-        var store = new ResultsStore(DatabaseSettings.Sqlite(Path.Combine(_folder, "sweep.db")));
-        string stdout, stderr;
-        using (var process = Process.Start(start)!)
+        var store = new ResultsStore(DatabaseSettings.Sqlite(Database));
+        Sweep.Output stopped;
+        using (var run = Sweep.Start(_folder, null, ["run", spec, "--port", "0", "--devices", "cpu:2"], launcher: ["env", "--default-signal=INT"]))
         {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
             for (var i = 0; i < 600 && await Count(store) < 2; i++) await Task.Delay(100);
-            Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
-            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-            (stdout, stderr) = (await output, await errors);
-            Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode}\n{stdout}\n{stderr}");
+            Process.Start("kill", ["-INT", run.Process.Id.ToString()])!.WaitForExit();
+            stopped = await run.WaitForExit(TimeSpan.FromSeconds(60));
         }
-        Assert.Contains("stopped: running trials are handed back; run the same command again to resume.", stdout);
-        Assert.DoesNotContain("Exception", stdout + stderr);
-        Assert.DoesNotContain("   at ", stdout + stderr);
-        var before = (await Journalled()).Count;
+        Assert.True(stopped.ExitCode == 130, $"exit code {stopped.ExitCode}\n{stopped.Stdout}\n{stopped.Stderr}");
+        Assert.Contains("stopped: running trials are handed back; run the same command again to resume.", stopped.Stdout);
+        Assert.DoesNotContain("Exception", stopped.Stdout + stopped.Stderr);
+        Assert.DoesNotContain("   at ", stopped.Stdout + stopped.Stderr);
+        var before = (await Journal.CompletionsAsync(Database)).Count;
         Assert.InRange(before, 2, 11);
 
         var rerun = await Sweep.RunIn(_folder, "run", spec, "--port", "0", "--devices", "cpu:2");
         Assert.True(rerun.ExitCode == 0, rerun.Stdout + rerun.Stderr);
         Assert.Contains($"12 trials, {before} already completed, {12 - before} to run", rerun.Stdout);
-        var journalled = await Journalled();
+        var journalled = await Journal.CompletionsAsync(Database);
         Assert.Equal(12, journalled.Count);
         Assert.Equal(12, journalled.Select(c => c.TrialId).Distinct().Count());
     }
 
-    /// <summary>The TrialCompleted events in the journal of the sweep.db in the test's folder.</summary>
-    async Task<List<Journal.Completion>> Journalled()
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "sweep.db")}");
-        await connection.OpenAsync();
-        return await Journal.CompletionsAsync(connection);
-    }
-
     /// <summary>Each stored result with when and where it ran.</summary>
     async Task<List<(string, DateTimeOffset, DateTimeOffset, string)>> Stored() =>
-        (await new ResultsStore(DatabaseSettings.Sqlite(Path.Combine(_folder, "sweep.db"))).QueryAsync(new ResultQuery()))
+        (await new ResultsStore(DatabaseSettings.Sqlite(Database)).QueryAsync(new ResultQuery()))
         .Select(r => (r.TrialId, r.StartedAt, r.FinishedAt, r.Worker)).OrderBy(r => r.TrialId).ToList();
 
     static async Task<long> Count(ResultsStore store)

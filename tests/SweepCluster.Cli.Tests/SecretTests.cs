@@ -1,5 +1,6 @@
 using System.Text;
 using Npgsql;
+using SweepCluster.Cluster.Tests;
 using SweepCluster.Storage;
 using SweepCluster.Storage.Tests;
 
@@ -24,7 +25,7 @@ public sealed class SecretTests : IDisposable
         var connection = db.Settings.ConnectionString;
         var password = new NpgsqlConnectionStringBuilder(connection).Password!;
         Assert.True(password.Length >= 8, "the test password must be distinctive enough to search for");
-        var port = NodeProcess.FreePort();
+        var port = ListeningSockets.FreePort();
         var contact = $"akka.tcp://sweep@127.0.0.1:{port}";
         // The database argument only sets the node's working folder here; the connection below wins.
         using var node = NodeProcess.Start(port, "coordinator,worker", "", Path.Combine(_folder, "node"),
@@ -35,7 +36,7 @@ public sealed class SecretTests : IDisposable
         await File.WriteAllTextAsync(spec, "name: secret\nkind: sleep\nsleep_ms: 10\narms: [true, head-only, random-frozen]\nseeds: 3\n");
         var outputs = new List<Sweep.Output> { await Sweep.Run("submit", spec, "--cluster", contact, "--watch") };
         Assert.True(outputs[0].ExitCode == 0, outputs[0].Stdout + outputs[0].Stderr);
-        var sweepId = outputs[0].Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal))["sweep ".Length..].Split(':')[0];
+        var sweepId = Sweep.SweepId(outputs[0]);
         for (var i = 0; i < 100 && await db.Store.CountBySweepAsync(sweepId) < 9; i++) await Task.Delay(100);
         Assert.Equal(9, await db.Store.CountBySweepAsync(sweepId));
         var stored = new[] { "--database-provider", "postgresql", "--database-connection", connection };
@@ -52,7 +53,7 @@ public sealed class SecretTests : IDisposable
         // Wrong credentials: the node and the results command fail, saying why, without the password they were given.
         var wrongPassword = "wrong-" + password;
         var wrong = new NpgsqlConnectionStringBuilder(connection) { Password = wrongPassword }.ConnectionString;
-        using var refused = NodeProcess.Start(NodeProcess.FreePort(), "coordinator,worker", "", Path.Combine(_folder, "refused"),
+        using var refused = NodeProcess.Start(ListeningSockets.FreePort(), "coordinator,worker", "", Path.Combine(_folder, "refused"),
             new Dictionary<string, string> { ["SWEEP_DATABASE_PROVIDER"] = "postgresql", ["SWEEP_DATABASE_CONNECTION"] = wrong });
         await refused.WaitForExit(TimeSpan.FromMinutes(2));
         var refusedResults = await Sweep.Run("results", sweepId, "--database-provider", "postgresql", "--database-connection", wrong);

@@ -1,3 +1,5 @@
+using SweepCluster.Cluster.Tests;
+
 namespace SweepCluster.Cli.Tests;
 
 /// <summary>
@@ -9,8 +11,8 @@ public sealed class TlsTests : IDisposable
 {
     readonly string _folder = Directory.CreateTempSubdirectory("sweep-tls-").FullName;
     readonly List<NodeProcess> _nodes = [];
-    readonly int _coordinatorPort = NodeProcess.FreePort();
-    readonly int _workerPort = NodeProcess.FreePort();
+    readonly int _coordinatorPort = ListeningSockets.FreePort();
+    readonly int _workerPort = ListeningSockets.FreePort();
 
     string Database => Path.Combine(_folder, "sweep.db");
     string Contact => $"akka.ssl.tcp://sweep@127.0.0.1:{_coordinatorPort}";
@@ -31,9 +33,6 @@ public sealed class TlsTests : IDisposable
         return path;
     }
 
-    static string SweepId(Sweep.Output submit) =>
-        submit.Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal))["sweep ".Length..].Split(':')[0];
-
     [Fact]
     public async Task A_coordinator_and_a_worker_with_tls_run_a_sweep_submitted_over_tls()
     {
@@ -49,7 +48,7 @@ public sealed class TlsTests : IDisposable
 
         var submit = await Sweep.RunWith(_folder, tls, "submit", Spec("tls", seeds: 4, ms: 50), "--cluster", Contact, "--watch");
         Assert.True(submit.ExitCode == 0, submit.Stdout + submit.Stderr);
-        var sweepId = SweepId(submit);
+        var sweepId = Sweep.SweepId(submit);
         var status = await Sweep.RunWith(_folder, tls, "status", sweepId, "--cluster", Contact);
         Assert.True(status.ExitCode == 0, status.Stdout + status.Stderr);
         Assert.Contains($"{sweepId} completed: 8/8 trials (8 completed, 0 failed", status.Stdout);
@@ -67,7 +66,7 @@ public sealed class TlsTests : IDisposable
         await coordinator.WaitUntilUp();
 
         // A worker on plain TCP, given the coordinator's port as its seed.
-        var plainPort = NodeProcess.FreePort();
+        var plainPort = ListeningSockets.FreePort();
         var plain = StartNode(plainPort, "worker", $"akka.tcp://sweep@127.0.0.1:{_coordinatorPort}", new Dictionary<string, string>());
         // A worker with TLS and a certificate of its own, which the cluster does not trust, nor it the cluster's.
         var intruderCertificate = MakeCertificate("intruder").Environment();

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using SweepCluster.Cluster.Coordinator;
 
 namespace SweepCluster.Cluster.Tests;
@@ -26,5 +27,13 @@ public static class Journal
             completions.Add(new Completion(reader.GetInt64(0), result.GetProperty("config_hash").GetString()!, result.GetProperty("test_accuracy").GetDouble()));
         }
         return completions;
+    }
+
+    /// <summary>The TrialCompleted events in the journal of the SQLite file at <paramref name="sqlitePath"/>.</summary>
+    public static async Task<List<Completion>> CompletionsAsync(string sqlitePath)
+    {
+        await using var connection = new SqliteConnection($"Data Source={sqlitePath}");
+        await connection.OpenAsync();
+        return await CompletionsAsync(connection);
     }
 }

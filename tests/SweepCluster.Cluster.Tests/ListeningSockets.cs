@@ -5,7 +5,10 @@ using System.Net.Sockets;
 
 namespace SweepCluster.Cluster.Tests;
 
-/// <summary>What the kernel says is listening, and where: the binding tests of nodes and of `sweep run` read it.</summary>
+/// <summary>
+/// What the kernel says is listening, and where: the binding tests of nodes and of `sweep run` read it.
+/// Also the free ports that every test starting a node or server binds it to.
+/// </summary>
 public static class ListeningSockets
 {
     /// <summary>The local addresses of the TCP sockets listening on a port, from the kernel's /proc/net/tcp and tcp6.</summary>
@@ -35,6 +38,7 @@ public static class ListeningSockets
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
         ?? throw new InvalidOperationException("this machine has no IPv4 address besides loopback to bind a node to; the binding tests need one (any up interface)");
 
+    /// <summary>A loopback port nothing listens on now: the kernel picks it for a listener closed at once.</summary>
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

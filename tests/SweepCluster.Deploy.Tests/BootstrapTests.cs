@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SweepCluster.Cli.Tests;
 using SweepCluster.Cluster.Hosting;
+using SweepCluster.Cluster.Tests;
 
 namespace SweepCluster.Deploy.Tests;
 
@@ -45,7 +46,7 @@ public sealed class BootstrapTests
         // TLS makes no difference to bootstrap, which speaks HTTP; its files are checked elsewhere.
         var env = Deployment.Env(template).Where(e => !e.Key.StartsWith("SWEEP_TLS_", StringComparison.Ordinal));
         var settings = NodeEnvironment.Settings(env, podName: self.Metadata.Name, podIp: self.Status.PodIP);
-        settings = settings with { Port = 0, ManagementPort = NodeProcess.FreePort() };
+        settings = settings with { Port = 0, ManagementPort = ListeningSockets.FreePort() };
         SetManagementPort(self, settings.ManagementPort);
 
         using var host = await StartBootstrap(settings);

@@ -1,5 +1,6 @@
 using System.Net;
 using SweepCluster.Cli.Tests;
+using SweepCluster.Cluster.Tests;
 
 namespace SweepCluster.Deploy.Tests;
 
@@ -36,12 +37,12 @@ public sealed class RehearsalTests : IDisposable
     [Fact]
     public async Task A_coordinator_and_two_workers_configured_as_in_the_manifests_run_a_sleep_sweep_and_report_ready()
     {
-        int[] ports = [NodeProcess.FreePort(), NodeProcess.FreePort(), NodeProcess.FreePort()];
-        var healthPort = NodeProcess.FreePort();
+        int[] ports = [ListeningSockets.FreePort(), ListeningSockets.FreePort(), ListeningSockets.FreePort()];
+        var healthPort = ListeningSockets.FreePort();
         var seeds = $"akka.tcp://sweep@127.0.0.1:{ports[0]}";
         var coordinator = Start("coordinator", ports[0], seeds, healthPort);
         await coordinator.WaitUntilUp();
-        var workers = new[] { Start("worker", ports[1], seeds, NodeProcess.FreePort()), Start("worker", ports[2], seeds, NodeProcess.FreePort()) };
+        var workers = new[] { Start("worker", ports[1], seeds, ListeningSockets.FreePort()), Start("worker", ports[2], seeds, ListeningSockets.FreePort()) };
         foreach (var w in workers) await w.WaitUntilUp();
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{healthPort}") };
@@ -53,16 +54,11 @@ public sealed class RehearsalTests : IDisposable
 
         var spec = Path.Combine(_folder, "rehearsal.yaml");
         await File.WriteAllTextAsync(spec, "name: rehearsal\nkind: sleep\nsleep_ms: 50\narms: [true, random-frozen]\nseeds: 5\n");
-        var submit = await Sweep.Run("submit", spec, "--cluster", seeds);
-        Assert.True(submit.ExitCode == 0, submit.Stdout + submit.Stderr);
-        var line = submit.Stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal));
-        var sweepId = line["sweep ".Length..line.IndexOf(':')];
+        var sweepId = await Sweep.Submit(spec, seeds);
 
         await using var client = await Cluster.Client.SweepClient.ConnectAsync(seeds);
-        Cluster.Protocol.SweepStatusReply? status = null;
-        for (var i = 0; i < 300 && status?.Summary?.State != Cluster.Protocol.SweepState.Completed; i++, await Task.Delay(200))
-            status = await client.AskAsync<Cluster.Protocol.SweepStatusReply>(new Cluster.Protocol.GetSweepStatus(sweepId), TimeSpan.FromSeconds(5));
-        Assert.Equal(10, status?.Summary?.Completed);
+        var status = await Sweep.WaitForStatus(client, sweepId, s => s.Summary!.State == Cluster.Protocol.SweepState.Completed, seconds: 60);
+        Assert.Equal(10, status.Summary!.Completed);
         Assert.All(workers, w => Assert.NotEmpty(w.TrialsRun()));
 
         // SIGTERM, as Kubernetes stops a pod: the node leaves gracefully.
