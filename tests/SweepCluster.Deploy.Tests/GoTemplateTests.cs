@@ -13,7 +13,7 @@ public sealed class GoTemplateTests
     {
         var set = new GoTemplate(HelmFunctions.All);
         set.Add("t", template);
-        return set.Execute("t", HelmValues.FromJson(HelmChart.ToJson(HelmChart.ParseYaml(values))));
+        return set.Execute("t", HelmValues.FromYaml(values));
     }
 
     [Theory]

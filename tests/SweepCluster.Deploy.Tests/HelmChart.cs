@@ -36,18 +36,17 @@ public static partial class HelmChart
         .Where(d => d.Errors is not null)
         .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")));
 
-    /// <summary>values.yaml, parsed.</summary>
-    public static YamlMappingNode Values() => ParseYaml(File.ReadAllText(Path.Combine(Folder, "values.yaml")));
+    /// <summary>Chart.yaml, parsed.</summary>
+    public static YamlMappingNode ChartYaml() => Mapping("Chart.yaml");
 
-    public static YamlMappingNode ParseYaml(string yaml)
+    /// <summary>values.yaml, parsed; as JSON (<see cref="YamlScalars.ToJson(YamlNode)"/>), what values.schema.json sees.</summary>
+    public static YamlMappingNode Values() => Mapping("values.yaml");
+
+    static YamlMappingNode Mapping(string file)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        return (YamlMappingNode)stream.Documents.Single().RootNode;
+        var path = Path.Combine(Folder, file);
+        return (YamlMappingNode)YamlScalars.Documents(File.ReadAllText(path), Path.GetRelativePath(Sweep.RepositoryRoot, path)).Single();
     }
-
-    /// <summary>A values file as the JSON that values.schema.json sees: Helm reads it as YAML 1.1, so `replicas: two` is a string and `gpus: 1` a number.</summary>
-    public static JsonNode? ToJson(YamlNode node) => YamlScalars.ToJson(node, YamlScalars.Yaml11);
 
     /// <summary>The node at a dotted path ("workers.gpus") of values.yaml, or null if there is none.</summary>
     public static YamlNode? Resolve(YamlMappingNode values, string path)

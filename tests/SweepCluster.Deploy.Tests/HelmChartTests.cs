@@ -22,7 +22,7 @@ public sealed class HelmChartTests
     [Fact]
     public void Chart_yaml_is_a_v2_chart_named_sweepcluster_with_a_semver_version_and_an_app_version()
     {
-        var chart = HelmChart.ParseYaml(File.ReadAllText(Path.Combine(HelmChart.Folder, "Chart.yaml")));
+        var chart = HelmChart.ChartYaml();
         string Field(string key) => ((YamlScalarNode)chart[key]).Value!;
         Assert.Equal("v2", Field("apiVersion"));
         Assert.Equal("sweepcluster", Field("name"));
@@ -36,7 +36,7 @@ public sealed class HelmChartTests
     [Fact]
     public void Values_yaml_satisfies_the_schema()
     {
-        var results = Validate(HelmChart.ToJson(HelmChart.Values()));
+        var results = Validate(YamlScalars.ToJson(HelmChart.Values()));
         Assert.True(results.IsValid, Errors(results));
     }
 
@@ -90,10 +90,10 @@ public sealed class HelmChartTests
     /// <summary>values.yaml with one value set, written as YAML and so typed as in a values file.</summary>
     static JsonNode WithValue(string path, string yaml)
     {
-        var values = HelmChart.ToJson(HelmChart.Values())!;
+        var values = YamlScalars.ToJson(HelmChart.Values())!;
         var keys = path.Split('.');
         var parent = keys[..^1].Aggregate(values, (node, key) => node[key]!);
-        parent[keys[^1]] = HelmChart.ToJson(HelmChart.ParseYaml("v: " + yaml).Children[new YamlScalarNode("v")]);
+        parent[keys[^1]] = YamlScalars.ToJson(YamlScalars.Documents("v: " + yaml, path).Single()["v"]);
         return values;
     }
 

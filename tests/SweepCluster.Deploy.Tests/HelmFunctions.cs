@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using YamlDotNet.RepresentationModel;
 using static SweepCluster.Deploy.Tests.GoTemplate;
 
 namespace SweepCluster.Deploy.Tests;
@@ -157,12 +156,9 @@ public static class HelmValues
     };
 
     /// <summary>Helm's fromYaml: a YAML mapping as a map (and an error where Helm would put one into the map).</summary>
-    public static object? FromYaml(string yaml)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        return stream.Documents.Count == 0 ? new Dictionary<string, object?>() : FromJson(YamlScalars.ToJson(stream.Documents[0].RootNode, YamlScalars.Yaml11));
-    }
+    public static object? FromYaml(string yaml) => YamlScalars.Documents(yaml, "YAML text") is [var first, ..]
+        ? FromJson(YamlScalars.ToJson(first))
+        : new Dictionary<string, object?>();
 
     public static object? DeepCopy(object? value) => value switch
     {

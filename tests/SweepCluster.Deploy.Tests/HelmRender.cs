@@ -23,10 +23,10 @@ public static partial class HelmRender
     /// <param name="valueFiles">YAML texts, as values files given with -f: a later one wins.</param>
     public static Release Render(IEnumerable<string> valueFiles, string name = "sweepcluster", string ns = "sweepcluster")
     {
-        var chart = HelmChart.ParseYaml(File.ReadAllText(Path.Combine(HelmChart.Folder, "Chart.yaml")));
+        var chart = HelmChart.ChartYaml();
         var chartName = ((YamlScalarNode)chart["name"]).Value!;
-        var merged = valueFiles.Where(v => v.Trim().Length > 0)
-            .Aggregate(HelmChart.ToJson(HelmChart.Values())!.AsObject(), (values, file) => Coalesce(values, HelmChart.ToJson(HelmChart.ParseYaml(file))!.AsObject()));
+        var merged = valueFiles.SelectMany(file => YamlScalars.Documents(file, "values file"))
+            .Aggregate(YamlScalars.ToJson(HelmChart.Values())!.AsObject(), (values, file) => Coalesce(values, YamlScalars.ToJson(file)!.AsObject()));
         var results = HelmChart.ValidateValues(merged);
         if (!results.IsValid) throw new TemplateException($"values don't meet the specifications of the schema:\n{HelmChart.Errors(results)}");
 
@@ -79,7 +79,7 @@ public static partial class HelmRender
             ["apiVersion"] = "APIVersion", ["name"] = "Name", ["version"] = "Version", ["appVersion"] = "AppVersion", ["description"] = "Description",
             ["type"] = "Type", ["kubeVersion"] = "KubeVersion", ["keywords"] = "Keywords",
         };
-        var values = (Dictionary<string, object?>)HelmValues.FromJson(HelmChart.ToJson(chart))!;
+        var values = (Dictionary<string, object?>)HelmValues.FromJson(YamlScalars.ToJson(chart))!;
         return values.ToDictionary(
             e => names.TryGetValue(e.Key, out var helmName) ? helmName : throw new TemplateException($"Chart.yaml: '{e.Key}' is not supported by this renderer"),
             e => e.Value);

@@ -24,5 +24,6 @@ public static class Manifests
     public static V1StatefulSet TlsPatch => KubernetesManifest.ParsePart<V1StatefulSet>(File.ReadAllText(TlsPatchFile), Path.GetRelativePath(Sweep.RepositoryRoot, TlsPatchFile));
 
     /// <summary>The TLS patch as JSON, as kubectl sends it.</summary>
-    public static System.Text.Json.Nodes.JsonNode TlsPatchJson => YamlScalars.ToJson(HelmChart.ParseYaml(File.ReadAllText(TlsPatchFile)), YamlScalars.Yaml11)!;
+    public static System.Text.Json.Nodes.JsonNode TlsPatchJson =>
+        YamlScalars.ToJson(YamlScalars.Documents(File.ReadAllText(TlsPatchFile), Path.GetRelativePath(Sweep.RepositoryRoot, TlsPatchFile)).Single())!;
 }
