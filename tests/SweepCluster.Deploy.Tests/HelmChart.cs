@@ -90,17 +90,9 @@ public static partial class HelmChart
     /// else), `.` is an element whose fields are not checked, and `.Values` there is an error since
     /// `.` is not the root ($.Values is). Defines are read with `.` the root: every include passes it.
     /// </summary>
-    public static IEnumerable<ValuesReference> ValuesReferences(string file, ListNode body) => References(file, body, "");
-
-    static IEnumerable<ValuesReference> References(string file, Node node, string? dot) => node switch
-    {
-        ListNode list => list.Nodes.SelectMany(n => References(file, n, dot)),
-        ActionNode action => References(file, action.Pipeline, dot),
-        IfNode n => References(file, n.Condition, dot).Concat(References(file, n.Then, dot)).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
-        WithNode n => References(file, n.Value, dot).Concat(References(file, n.Then, WithDot(n.Value, dot))).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
-        RangeNode n => References(file, n.Over, dot).Concat(References(file, n.Body, null)).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
-        _ => [],
-    };
+    public static IEnumerable<ValuesReference> ValuesReferences(string file, ListNode body) =>
+        Pipelines<string?>(body, "", (block, dot) => block is WithNode with ? WithDot(with.Value, dot) : null)
+            .SelectMany(p => References(file, p.Pipeline, p.Dot));
 
     static IEnumerable<ValuesReference> References(string file, Pipeline pipeline, string? dot)
     {
@@ -134,20 +126,10 @@ public static partial class HelmChart
     public sealed record Include(string File, int Line, string Name, bool PassesRoot);
 
     /// <summary>Every include of a body, in nested calls too; `.` passes the root only where `.` is the root (outside with and range).</summary>
-    public static IEnumerable<Include> Includes(string file, ListNode body) => PipelinesWithDot(body, dotIsRoot: true)
-        .SelectMany(p => Commands(p.Pipeline).Select(c => (p.Pipeline.Line, p.DotIsRoot, c.Operands)))
+    public static IEnumerable<Include> Includes(string file, ListNode body) => Pipelines(body, true, (_, _) => false)
+        .SelectMany(p => Commands(p.Pipeline).Select(c => (p.Pipeline.Line, DotIsRoot: p.Dot, c.Operands)))
         .Where(c => c.Operands is [FunctionExpr { Name: "include" }, ..])
         .Select(c => c.Operands is [_, ConstantExpr { Value: string name }, var argument]
             ? new Include(file, c.Line, name, argument is VariableExpr { Name: "$", Fields.Count: 0 } || (argument is DotExpr && c.DotIsRoot))
             : throw new TemplateException($"{file}:{c.Line}: include takes a helper's name and one argument"));
-
-    static IEnumerable<(Pipeline Pipeline, bool DotIsRoot)> PipelinesWithDot(Node node, bool dotIsRoot) => node switch
-    {
-        ListNode list => list.Nodes.SelectMany(n => PipelinesWithDot(n, dotIsRoot)),
-        ActionNode action => [(action.Pipeline, dotIsRoot)],
-        IfNode n => PipelinesWithDot(n.Then, dotIsRoot).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Condition, dotIsRoot)),
-        WithNode n => PipelinesWithDot(n.Then, false).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Value, dotIsRoot)),
-        RangeNode n => PipelinesWithDot(n.Body, false).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Over, dotIsRoot)),
-        _ => [],
-    };
 }

@@ -120,7 +120,7 @@ public sealed class HelmChartTests
             key: {{ .key }} {{ $.Values.workers.nodeSelector | toYaml }}
             {{- end }}
             x: {{ .Values.workers.gpu }}
-            {{- if .Values.tls.enabled }}{{ else }}{{ (.Values.coordinator).replica }}{{ end }}
+            {{- if .Values.tls.enabled }}{{ else }}{{ default 1 (.Values.coordinator.replicas) }}{{ end }}
             """;
         var set = new GoTemplate(HelmFunctions.All);
         set.Add("t.yaml", template);
@@ -130,7 +130,7 @@ public sealed class HelmChartTests
         Assert.Contains(references, r => r is { Path: "workers.nodeSelector", Error: null });
         Assert.DoesNotContain(references, r => r.Path.EndsWith("key", StringComparison.Ordinal));
         // In a branch no rendering with the defaults takes, too.
-        Assert.Contains(references, r => r is { Line: 9, Path: "coordinator" });
+        Assert.Contains(references, r => r is { Line: 9, Path: "coordinator.replicas" });
         Assert.Null(HelmChart.Resolve(HelmChart.Values(), references.Single(r => r.Line == 8).Path));
     }
 
