@@ -16,13 +16,14 @@ namespace SweepCluster.Deploy.Tests;
 public static partial class HelmChart
 {
     public static readonly string Folder = Path.Combine(Sweep.RepositoryRoot, "helm", "sweepcluster");
-    public static readonly string TemplatesFolder = Path.Combine(Folder, "templates");
 
-    /// <summary>Every file of templates/ parsed into one template set, as Helm parses them.</summary>
+    /// <summary>Every file of templates/ parsed into one template set, named as Helm names them (sweepcluster/templates/FILE).</summary>
     public static GoTemplate Templates()
     {
         var set = new GoTemplate(HelmFunctions.All);
-        foreach (var file in Directory.GetFiles(TemplatesFolder).Order(StringComparer.Ordinal)) set.Add(Path.GetFileName(file), File.ReadAllText(file));
+        var chartName = ((YamlScalarNode)ChartYaml()["name"]).Value!;
+        foreach (var file in Directory.GetFiles(Path.Combine(Folder, "templates")).Order(StringComparer.Ordinal))
+            set.Add($"{chartName}/templates/{Path.GetFileName(file)}", File.ReadAllText(file));
         return set;
     }
 
@@ -82,7 +83,8 @@ public static partial class HelmChart
     /// <summary>A .Values path a template reads, where; or a misuse of .Values where `.` is not the root.</summary>
     public sealed record ValuesReference(string File, int Line, string Path, string? Error = null);
 
-    static readonly HashSet<string> BuiltIns = ["Values", "Release", "Chart", "Files", "Capabilities", "Template"];
+    /// <summary>The built-in objects <see cref="HelmRender"/> provides.</summary>
+    static readonly HashSet<string> BuiltIns = ["Values", "Release", "Chart", "Files"];
 
     /// <summary>
     /// The .Values paths a template body reads in every branch, taken or not, with `.` followed

@@ -149,7 +149,7 @@ public sealed class HelmChartTests
         var set = HelmChart.Templates();
         var defines = set.Entries.Where(t => t.Name != t.File).ToList();
         Assert.Contains(defines, d => d.Name == "sweepcluster.fullname");
-        Assert.All(defines, d => Assert.Equal("_helpers.tpl", d.File));
+        Assert.All(defines, d => Assert.Equal("sweepcluster/templates/_helpers.tpl", d.File));
         var includes = set.Entries.SelectMany(t => HelmChart.Includes(t.File, t.Body)).ToList();
         Assert.Empty(includes.Select(i => i.Name).Except(defines.Select(d => d.Name)));
         Assert.Empty(defines.Select(d => d.Name).Except(includes.Select(i => i.Name)));
