@@ -70,7 +70,7 @@ public static partial class KubernetesManifest
         .ToDictionary(e => (string.IsNullOrEmpty(e.Entity!.Group) ? e.Entity.ApiVersion : $"{e.Entity.Group}/{e.Entity.ApiVersion}", e.Entity.Kind), e => e.Type));
 
     /// <summary>The wrong fields of a node that must fill a value of this type.</summary>
-    public static IReadOnlyList<string> Check(YamlNode node, Type type, string source)
+    static IReadOnlyList<string> Check(YamlNode node, Type type, string source)
     {
         var errors = new List<string>();
         Check(node, type, "", (n, path, problem) => errors.Add($"{source}:{n.Start.Line}: {(path.Length == 0 ? "(document)" : path)}: {problem}"));
