@@ -93,7 +93,7 @@ public static partial class HelmChart
     /// `.` is not the root ($.Values is). Defines are read with `.` the root: every include passes it.
     /// </summary>
     public static IEnumerable<ValuesReference> ValuesReferences(string file, ListNode body) =>
-        Pipelines<string?>(body, "", (block, dot) => block is WithNode with ? WithDot(with.Value, dot) : null)
+        Pipelines<string?>(body, "", (block, dot) => block is WithNode { Value: var value } ? WithDot(value, dot) : null)
             .SelectMany(p => References(file, p.Pipeline, p.Dot));
 
     static IEnumerable<ValuesReference> References(string file, Pipeline pipeline, string? dot)

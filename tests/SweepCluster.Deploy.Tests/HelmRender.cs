@@ -25,7 +25,7 @@ public static partial class HelmRender
     {
         var chart = HelmChart.ChartYaml();
         var merged = valueFiles.SelectMany(file => YamlScalars.Documents(file, "values file"))
-            .Aggregate(YamlScalars.ToJson(HelmChart.Values())!.AsObject(), (values, file) => Coalesce(values, YamlScalars.ToJson(file)!.AsObject()));
+            .Aggregate(YamlScalars.ToJson(HelmChart.Values())!.AsObject(), (values, document) => Coalesce(values, YamlScalars.ToJson(document)!.AsObject()));
         var results = HelmChart.ValidateValues(merged);
         if (!results.IsValid) throw new TemplateException($"values don't meet the specifications of the schema:\n{HelmChart.Errors(results)}");
 
