@@ -10,20 +10,23 @@ namespace SweepCluster.Deploy.Tests;
 /// </summary>
 public sealed class Deployment
 {
-    Deployment(string name, string prefix, IReadOnlyList<(string Source, IKubernetesObject<V1ObjectMeta> Object)> objects, HelmRender.Release? release = null)
+    Deployment(string name, string prefix, bool tls, IReadOnlyList<(string Source, IKubernetesObject<V1ObjectMeta> Object)> objects, string? notes = null)
     {
         Name = name;
         Prefix = prefix;
+        Tls = tls;
         Objects = objects;
-        Release = release;
+        Notes = notes;
     }
 
     public string Name { get; }
     /// <summary>What every object name starts with: "sweepcluster", or the release's full name.</summary>
     public string Prefix { get; }
+    /// <summary>Whether the deployment is meant to run remoting over TLS, as its definition says: the objects are checked against it.</summary>
+    public bool Tls { get; }
     public IReadOnlyList<(string Source, IKubernetesObject<V1ObjectMeta> Object)> Objects { get; }
-    /// <summary>The rendered chart, for a chart deployment.</summary>
-    public HelmRender.Release? Release { get; }
+    /// <summary>The rendered NOTES.txt, for a chart deployment.</summary>
+    public string? Notes { get; }
 
     public override string ToString() => Name;
 
@@ -56,9 +59,6 @@ public sealed class Deployment
     public static IReadOnlyList<NodeEnvironment.Entry> Entries(V1PodTemplateSpec template) =>
         template.Spec.Containers[0].Env.Select(e => new NodeEnvironment.Entry(e.Name, e.Value)).ToList();
 
-    /// <summary>The node workloads' containers have SWEEP_TLS_CERTIFICATE: remoting over TLS.</summary>
-    public bool Tls => NodeTemplates.Values.All(t => Env(t).ContainsKey("SWEEP_TLS_CERTIFICATE"));
-
     /// <summary>The nvidia.com/gpu each worker pod asks for, 0 for CPU workers.</summary>
     public int WorkerGpus => Worker.Spec.Template.Spec.Containers[0].Resources.Limits?.TryGetValue("nvidia.com/gpu", out var gpus) == true
         ? int.Parse(gpus.ToString()) : 0;
@@ -69,21 +69,14 @@ public sealed class Deployment
     /// <summary>The PostgreSQL StatefulSet, unless the database is external.</summary>
     public V1StatefulSet? Postgresql => OfKind<V1StatefulSet>().SingleOrDefault(s => s.Metadata.Name == Prefix + "-postgresql");
 
-    public static readonly Deployment K8s = new("k8s", "sweepcluster", Manifests.All());
+    public static readonly Deployment K8s = new("k8s", "sweepcluster", tls: false, Manifests.All());
 
     /// <summary>k8s/ with k8s/tls/node-tls-patch.yaml applied to both node workloads, as docs/deploy.md step 6 does.</summary>
-    public static readonly Deployment K8sWithTls = new("k8s + TLS patch", "sweepcluster", K8s.Objects
-        .Select(o => o.Object is V1StatefulSet or V1Deployment && K8s.NodeTemplates.Values.Contains(PodTemplate(o.Object))
+    public static readonly Deployment K8sWithTls = new("k8s + TLS patch", "sweepcluster", tls: true, K8s.Objects
+        .Select(o => ReferenceEquals(o.Object, K8s.Coordinator) || ReferenceEquals(o.Object, K8s.Worker)
             ? (o.Source + " + tls/node-tls-patch.yaml", Patched(o.Object, Manifests.TlsPatchJson))
             : o)
         .ToList());
-
-    static V1PodTemplateSpec? PodTemplate(IKubernetesObject<V1ObjectMeta> o) => o switch
-    {
-        V1StatefulSet s => s.Spec.Template,
-        V1Deployment d => d.Spec.Template,
-        _ => null,
-    };
 
     /// <summary>An object with a strategic-merge patch applied, as `kubectl patch` would.</summary>
     public static IKubernetesObject<V1ObjectMeta> Patched(IKubernetesObject<V1ObjectMeta> o, System.Text.Json.Nodes.JsonNode patch)
@@ -101,35 +94,38 @@ public sealed class Deployment
     /// <summary>The values every rendering gives: the chart requires a database password, and this is k8s/'s.</summary>
     public const string RequiredValues = "postgresql: {auth: {password: change-me}}";
 
-    /// <summary>The chart rendered with the required values and these, as release `name`.</summary>
-    public static Deployment Chart(string label, string values = "", string release = "sweepcluster")
+    /// <summary>The chart rendered with the required values and these, as the release named `release`.</summary>
+    static Deployment Chart(string label, string values, string release, bool tls)
     {
         var rendered = HelmRender.Render([RequiredValues, values], release);
-        return new Deployment(label, release.Contains("sweepcluster", StringComparison.Ordinal) ? release : release + "-sweepcluster",
-            rendered.Objects, rendered);
+        return new Deployment(label, release.Contains("sweepcluster", StringComparison.Ordinal) ? release : release + "-sweepcluster", tls,
+            rendered.Objects, rendered.Notes);
     }
 
     /// <summary>The chart as installed by default: the deployment of k8s/.</summary>
     public static Deployment ChartDefaults => Named("chart");
 
-    /// <summary>The values files of the chart's variations the tests render, by name: every kind of install docs/deploy.md shows.</summary>
-    static readonly (string Name, string Values, string Release)[] ChartVariations =
+    /// <summary>The values files of the chart's variations the tests render, by name, and whether each turns TLS on: every kind of install docs/deploy.md shows.</summary>
+    static readonly (string Name, string Values, string Release, bool Tls)[] ChartVariations =
     [
-        ("chart", "", "sweepcluster"),
-        ("chart: TLS", "tls: {enabled: true, secretName: sweepcluster-tls}", "sweepcluster"),
-        ("chart: external PostgreSQL", "postgresql: {internal: false, external: {host: db.example.com}, auth: {existingSecret: sweep-db}}", "sweepcluster"),
-        ("chart: 8 workers of 4 GPUs", "workers: {replicas: 8, gpus: 4}", "sweepcluster"),
-        ("chart: release prod, CPU workers", "workers: {gpus: 0, imageTagSuffix: \"\", nodeSelector: null, tolerations: []}", "prod"),
+        ("chart", "", "sweepcluster", false),
+        ("chart: TLS", "tls: {enabled: true, secretName: sweepcluster-tls}", "sweepcluster", true),
+        ("chart: external PostgreSQL", "postgresql: {internal: false, external: {host: db.example.com}, auth: {existingSecret: sweep-db}}", "sweepcluster", false),
+        ("chart: 8 workers of 4 GPUs", "workers: {replicas: 8, gpus: 4}", "sweepcluster", false),
+        ("chart: release prod, CPU workers", "workers: {gpus: 0, imageTagSuffix: \"\", nodeSelector: null, tolerations: []}", "prod", false),
     ];
 
     /// <summary>Rendered on first use, so that a variation that fails to render fails the tests using it, with its own message.</summary>
     static readonly IReadOnlyDictionary<string, Lazy<Deployment>> Rendered = ChartVariations
-        .ToDictionary(v => v.Name, v => new Lazy<Deployment>(() => Chart(v.Name, v.Values, v.Release)));
+        .ToDictionary(v => v.Name, v => new Lazy<Deployment>(() => Chart(v.Name, v.Values, v.Release, v.Tls)));
 
     /// <summary>Each way the tests deploy, by name: k8s/ (plain, and with TLS), the chart's defaults, and variations of its values.</summary>
     public static Deployment Named(string name) => name == K8s.Name ? K8s : name == K8sWithTls.Name ? K8sWithTls : Rendered[name].Value;
 
-    public static IReadOnlyList<string> AllNames => [K8s.Name, K8sWithTls.Name, .. ChartVariations.Select(v => v.Name)];
+    /// <summary>The names of <see cref="Named"/>, as the data of a theory run on every deployment.</summary>
+    public static TheoryData<string> Names => [K8s.Name, K8sWithTls.Name, .. ChartVariations.Select(v => v.Name)];
 
-    public static TheoryData<string> Names => [.. AllNames];
+    /// <summary>Labels written as "a=b,c=d": an equality-based label selector (SWEEP_DISCOVERY_LABEL_SELECTOR) or kubectl's --labels.</summary>
+    public static Dictionary<string, string> ParseLabels(string labels) =>
+        labels.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 }

@@ -13,10 +13,8 @@ namespace SweepCluster.Deploy.Tests;
 /// </summary>
 public sealed class DeploymentTests
 {
-    public static TheoryData<string> Deployments => Deployment.Names;
-
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void Workload_selectors_match_their_pod_templates_and_the_headless_service_selects_only_nodes(string name)
     {
         var d = Deployment.Named(name);
@@ -44,12 +42,12 @@ public sealed class DeploymentTests
         {
             Assert.False(Matches(service.Spec.Selector, job.Spec.Template.Metadata.Labels));
             foreach (var template in d.NodeTemplates.Values)
-                Assert.False(Matches(LabelSelector(Deployment.Env(template)["SWEEP_DISCOVERY_LABEL_SELECTOR"]), job.Spec.Template.Metadata.Labels));
+                Assert.False(Matches(Deployment.ParseLabels(Deployment.Env(template)["SWEEP_DISCOVERY_LABEL_SELECTOR"]), job.Spec.Template.Metadata.Labels));
         }
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void Named_ports_are_the_ones_bootstrap_the_node_settings_and_the_probes_use(string name)
     {
         var d = Deployment.Named(name);
@@ -69,13 +67,13 @@ public sealed class DeploymentTests
             Assert.Equal("/ready", container.ReadinessProbe.HttpGet.Path);
             Assert.Equal(SweepAkka.HealthPortName, container.LivenessProbe.HttpGet.Port.Value);
             Assert.Equal(SweepAkka.HealthPortName, container.ReadinessProbe.HttpGet.Port.Value);
-            Assert.True(Matches(LabelSelector(env["SWEEP_DISCOVERY_LABEL_SELECTOR"]), template.Metadata.Labels), component);
+            Assert.True(Matches(Deployment.ParseLabels(env["SWEEP_DISCOVERY_LABEL_SELECTOR"]), template.Metadata.Labels), component);
             foreach (var servicePort in service.Spec.Ports) Assert.Equal(servicePort.Port, ports[servicePort.Name]);
         }
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void Nodes_run_as_the_service_account_whose_role_only_reads_pods_and_everything_is_in_one_namespace(string name)
     {
         var d = Deployment.Named(name);
@@ -94,7 +92,7 @@ public sealed class DeploymentTests
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void Node_pods_set_only_variables_NodeSettings_reads_every_one_a_pod_needs_and_settings_it_accepts(string name)
     {
         var d = Deployment.Named(name);
@@ -129,7 +127,7 @@ public sealed class DeploymentTests
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void Tls_files_come_from_a_read_only_mount_of_the_tls_secret(string name)
     {
         var d = Deployment.Named(name);
@@ -156,7 +154,7 @@ public sealed class DeploymentTests
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void The_network_policies_admit_management_only_from_nodes_remoting_also_from_clients_and_postgresql_from_both(string name)
     {
         var d = Deployment.Named(name);
@@ -216,7 +214,7 @@ public sealed class DeploymentTests
         : throw new NotSupportedException("matchExpressions");
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void Workers_get_their_gpus_and_gpu_placement_and_roll_out_one_at_a_time_without_a_surge_pod(string name)
     {
         var d = Deployment.Named(name);
@@ -250,7 +248,7 @@ public sealed class DeploymentTests
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void Every_pod_runs_non_root_with_a_read_only_root_no_capabilities_and_emptydirs_where_it_writes(string name)
     {
         var d = Deployment.Named(name);
@@ -282,7 +280,7 @@ public sealed class DeploymentTests
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void The_database_credentials_come_from_one_secret_and_only_as_references(string name)
     {
         var d = Deployment.Named(name);
@@ -314,7 +312,7 @@ public sealed class DeploymentTests
     }
 
     [Theory]
-    [MemberData(nameof(Deployments))]
+    [MemberData(nameof(Deployment.Names), MemberType = typeof(Deployment))]
     public void The_example_job_submits_the_example_spec_to_the_first_coordinator_and_listens_on_its_pod_ip(string name)
     {
         var d = Deployment.Named(name);
@@ -336,11 +334,7 @@ public sealed class DeploymentTests
         Assert.True(Selects(selector, template.Metadata.Labels),
             $"selector {string.Join(',', selector.MatchLabels)} does not select {string.Join(',', template.Metadata.Labels)}");
 
-    /// <summary>An equality-based selector, "a=b,c=d", as SWEEP_DISCOVERY_LABEL_SELECTOR holds it.</summary>
-    static Dictionary<string, string> LabelSelector(string selector) =>
-        selector.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-
     /// <summary>A Service's selector or bootstrap's: an empty one would select nothing, or everything, and is never meant.</summary>
     static bool Matches(IDictionary<string, string> selector, IDictionary<string, string> labels) =>
-        selector.Count > 0 && selector.All(s => labels.TryGetValue(s.Key, out var v) && v == s.Value);
+        selector.Count > 0 && Selects(new V1LabelSelector { MatchLabels = selector }, labels);
 }

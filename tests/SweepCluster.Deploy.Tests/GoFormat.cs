@@ -73,7 +73,7 @@ public static class GoFormat
         return (digits, exponent + whole.Length - 1 - leadingZeros);
     }
 
-    /// <summary>fmt.Sprintf for the verbs templates use: %s, %v, %d and %%; a value of the wrong kind prints as Go does, %!s(int=5).</summary>
+    /// <summary>fmt.Sprintf for the verbs the chart uses, %s and %v; a value of the wrong kind prints as Go does, %!s(int=5).</summary>
     public static string Sprintf(string format, IReadOnlyList<object?> arguments)
     {
         var output = new StringBuilder();
@@ -87,24 +87,14 @@ public static class GoFormat
             }
             if (++i >= format.Length) throw new FormatException("printf: format ends with %");
             var verb = format[i];
-            if (verb == '%')
-            {
-                output.Append('%');
-                continue;
-            }
+            if (verb is not ('s' or 'v')) throw new NotSupportedException($"printf verb %{verb} is not supported by this renderer");
             if (next >= arguments.Count)
             {
                 output.Append($"%!{verb}(MISSING)");
                 continue;
             }
             var argument = arguments[next++];
-            output.Append(verb switch
-            {
-                'v' => Value(argument),
-                's' => argument is string s ? s : Bad(verb, argument),
-                'd' => argument is long l ? l.ToString(CultureInfo.InvariantCulture) : Bad(verb, argument),
-                _ => throw new NotSupportedException($"printf verb %{verb} is not supported by this renderer"),
-            });
+            output.Append(verb == 'v' ? Value(argument) : argument as string ?? Bad(verb, argument));
         }
         if (next < arguments.Count) output.Append("%!(EXTRA ").Append(string.Join(", ", arguments.Skip(next).Select(a => $"{TypeName(a)}={Value(a)}"))).Append(')');
         return output.ToString();

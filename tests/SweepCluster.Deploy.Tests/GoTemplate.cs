@@ -6,11 +6,12 @@ namespace SweepCluster.Deploy.Tests;
 /// <summary>
 /// Go's text/template, as much of it as the Helm chart uses, so that its templates can be
 /// rendered here without a helm binary: text and actions with trim markers and comments; if /
-/// else if / else, with / else, range (over lists and maps, with one or two variables); define;
+/// else if / else, with, range (over lists and maps, with one or two variables); define;
 /// pipelines with variables (:= and =), fields, parentheses, string and number constants; and
 /// the functions a table such as <see cref="HelmFunctions"/> supplies. Anything else (break,
-/// continue, block, template, else with, character constants, method calls other than the
-/// ones a value offers) is an error naming the file and line, never silently ignored.
+/// continue, block, template, else in with or range, a field of a parenthesized pipeline,
+/// character constants, method calls other than the ones a value offers) is an error naming the
+/// file and line, never silently ignored.
 ///
 /// Values are what Helm gives templates: null, bool, string, long (Go's int, from constants and
 /// `int`), double (every number read from YAML, as Helm's float64), Dictionary&lt;string, object?&gt;
@@ -84,8 +85,8 @@ public sealed class GoTemplate
     public sealed record TextNode(int Line, string Text) : Node(Line);
     public sealed record ActionNode(int Line, Pipeline Pipeline) : Node(Line);
     public sealed record IfNode(int Line, Pipeline Condition, ListNode Then, ListNode? Else) : Node(Line);
-    public sealed record WithNode(int Line, Pipeline Value, ListNode Then, ListNode? Else) : Node(Line);
-    public sealed record RangeNode(int Line, Pipeline Over, ListNode Body, ListNode? Else) : Node(Line);
+    public sealed record WithNode(int Line, Pipeline Value, ListNode Then) : Node(Line);
+    public sealed record RangeNode(int Line, Pipeline Over, ListNode Body) : Node(Line);
 
     /// <summary>Commands joined by |, optionally declaring (:=) or assigning (=) variables.</summary>
     public sealed record Pipeline(int Line, IReadOnlyList<string> Variables, bool Declare, IReadOnlyList<Command> Commands);
@@ -98,23 +99,27 @@ public sealed class GoTemplate
     public sealed record FieldExpr(IReadOnlyList<string> Fields) : Expr;
     /// <summary>$x.a.b (or $ alone).</summary>
     public sealed record VariableExpr(string Name, IReadOnlyList<string> Fields) : Expr;
-    /// <summary>(pipeline).a.b</summary>
-    public sealed record PipeExpr(Pipeline Pipeline, IReadOnlyList<string> Fields) : Expr;
+    /// <summary>(pipeline)</summary>
+    public sealed record PipeExpr(Pipeline Pipeline) : Expr;
     public sealed record FunctionExpr(string Name, int Line) : Expr;
     public sealed record ConstantExpr(object? Value) : Expr;
 
-    /// <summary>Every function a template body calls, with its line.</summary>
-    public static IEnumerable<(string Name, int Line)> Calls(ListNode body) =>
-        Pipelines(body).SelectMany(p => Exprs(p)).OfType<FunctionExpr>().Select(f => (f.Name, f.Line));
+    /// <summary>Every function a template body calls, with its line (what `.` is does not matter here).</summary>
+    static IEnumerable<(string Name, int Line)> Calls(ListNode body) => Pipelines<object?>(body, null, (_, _) => null)
+        .SelectMany(p => Exprs(p.Pipeline)).OfType<FunctionExpr>().Select(f => (f.Name, f.Line));
 
-    /// <summary>Every pipeline of a body, in the nested blocks too.</summary>
-    public static IEnumerable<Pipeline> Pipelines(Node node) => node switch
+    /// <summary>
+    /// Every pipeline of a body, in the nested blocks too, with what `.` is where it runs: `dot` at
+    /// the start, and inside a with or range block what <paramref name="inside"/> makes of the
+    /// block and the `.` around it.
+    /// </summary>
+    public static IEnumerable<(Pipeline Pipeline, T Dot)> Pipelines<T>(Node node, T dot, Func<Node, T, T> inside) => node switch
     {
-        ListNode list => list.Nodes.SelectMany(Pipelines),
-        ActionNode action => [action.Pipeline],
-        IfNode n => Pipelines(n.Then).Concat(n.Else is null ? [] : Pipelines(n.Else)).Prepend(n.Condition),
-        WithNode n => Pipelines(n.Then).Concat(n.Else is null ? [] : Pipelines(n.Else)).Prepend(n.Value),
-        RangeNode n => Pipelines(n.Body).Concat(n.Else is null ? [] : Pipelines(n.Else)).Prepend(n.Over),
+        ListNode list => list.Nodes.SelectMany(n => Pipelines(n, dot, inside)),
+        ActionNode action => [(action.Pipeline, dot)],
+        IfNode n => Pipelines(n.Then, dot, inside).Concat(n.Else is null ? [] : Pipelines(n.Else, dot, inside)).Prepend((n.Condition, dot)),
+        WithNode n => Pipelines(n.Then, inside(n, dot), inside).Prepend((n.Value, dot)),
+        RangeNode n => Pipelines(n.Body, inside(n, dot), inside).Prepend((n.Over, dot)),
         _ => [],
     };
 
@@ -217,7 +222,8 @@ public sealed class GoTemplate
             {
                 var elseTokens = new Tokens(stop, name, item.Line);
                 elseTokens.Word("else");
-                if (elseTokens.AtEnd)
+                // The chart has an else only in if: one in with or range is refused below.
+                if (keyword == "if" && elseTokens.AtEnd)
                 {
                     (otherwise, stop) = ParseList(item.Line);
                     if (stop != "end") throw Error(item.Line, $"{{{{{keyword}}}}} has a second else or no end");
@@ -235,8 +241,8 @@ public sealed class GoTemplate
             return keyword switch
             {
                 "if" => new IfNode(item.Line, pipeline, body, otherwise),
-                "with" => new WithNode(item.Line, pipeline, body, otherwise),
-                _ => new RangeNode(item.Line, pipeline, body, otherwise),
+                "with" => new WithNode(item.Line, pipeline, body),
+                _ => new RangeNode(item.Line, pipeline, body),
             };
         }
 
@@ -329,8 +335,6 @@ public sealed class GoTemplate
     sealed class Tokens
     {
         readonly List<string> _tokens = [];
-        /// <summary>Indexes of the tokens that follow the one before without a space: (x).field is a field of (x), (x) .field an argument.</summary>
-        readonly HashSet<int> _joined = [];
         readonly string _file;
         readonly int _line;
         int _at;
@@ -349,7 +353,6 @@ public sealed class GoTemplate
                     continue;
                 }
                 var start = i;
-                if (i > 0 && !Space.Contains(code[i - 1])) _joined.Add(_tokens.Count);
                 if (c == '"' || c == '`')
                 {
                     i++;
@@ -357,12 +360,14 @@ public sealed class GoTemplate
                     i++;
                 }
                 else if (c == '\'') throw Error("character constants are not supported by this renderer");
+                // (x).field is a field of (x), which the chart never takes; (x) .field is an argument.
+                else if (c == ')' && i + 1 < code.Length && code[i + 1] == '.') throw Error("a field of a parenthesized pipeline, (x).field, is not supported by this renderer");
                 else if (c is '(' or ')' or '|' or ',') i++;
                 else if (c == ':' && i + 1 < code.Length && code[i + 1] == '=') i += 2;
                 else if (c == '=') i++;
                 else
                 {
-                    // A word: a name, a number, $var, .field chains, $var.field, and a field chain after ")".
+                    // A word: a name, a number, $var, .field chains, $var.field.
                     while (i < code.Length && !Space.Contains(code[i]) && code[i] is not ('(' or ')' or '|' or ',' or '"' or '`' or '=')
                            && !(code[i] == ':' && i + 1 < code.Length && code[i + 1] == '=')) i++;
                 }
@@ -435,13 +440,7 @@ public sealed class GoTemplate
                 var pipeline = Pipeline(allowDeclaration: false);
                 if (Peek() != ")") throw Error("unclosed (");
                 _at++;
-                var fields = new List<string>();
-                if (Peek() is { } after && _joined.Contains(_at) && after.StartsWith('.') && after.Length > 1)
-                {
-                    _at++;
-                    fields.AddRange(Fields(after));
-                }
-                return new PipeExpr(pipeline, fields);
+                return new PipeExpr(pipeline);
             }
             if (token == ".") return new DotExpr();
             if (token.StartsWith('.') && token.Length > 1 && !char.IsAsciiDigit(token[1])) return new FieldExpr(Fields(token));
@@ -539,11 +538,10 @@ public sealed class GoTemplate
                     {
                         var with = Evaluate(n.Value, dot);
                         if (Truth(with)) Walk(n.Then, with);
-                        else if (n.Else is not null) Walk(n.Else, dot);
                     });
                     break;
                 case RangeNode n:
-                    Scoped(() => Range(n, dot));
+                    Range(n, dot);
                     break;
                 default:
                     throw new NotSupportedException(node.GetType().Name);
@@ -572,21 +570,18 @@ public sealed class GoTemplate
                 Dictionary<string, object?> map => map.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => ((object?)e.Key, e.Value)),
                 _ => throw Error($"range can't iterate over {GoFormat.TypeName(over)}"),
             };
-            var any = false;
+            // Each element has its own variables: those of the range, and any its body declares.
             foreach (var (key, value) in elements)
-            {
-                any = true;
-                var mark = _variables.Count;
-                if (n.Over.Variables.Count == 1) _variables.Add((n.Over.Variables[0], value));
-                if (n.Over.Variables.Count == 2)
+                Scoped(() =>
                 {
-                    _variables.Add((n.Over.Variables[0], key));
-                    _variables.Add((n.Over.Variables[1], value));
-                }
-                Walk(n.Body, value);
-                _variables.RemoveRange(mark, _variables.Count - mark);
-            }
-            if (!any && n.Else is not null) Walk(n.Else, dot);
+                    if (n.Over.Variables.Count == 1) _variables.Add((n.Over.Variables[0], value));
+                    if (n.Over.Variables.Count == 2)
+                    {
+                        _variables.Add((n.Over.Variables[0], key));
+                        _variables.Add((n.Over.Variables[1], value));
+                    }
+                    Walk(n.Body, value);
+                });
         }
 
         object? Evaluate(Pipeline pipeline, object? dot)
@@ -652,19 +647,12 @@ public sealed class GoTemplate
             ConstantExpr c => c.Value,
             FieldExpr f => Fields(dot, f.Fields, "."),
             VariableExpr v => Fields(Variable(v.Name), v.Fields, v.Name),
-            PipeExpr p => Fields(Scope(() => Evaluate(p.Pipeline, dot)), p.Fields, "(...)"),
+            // A parenthesized pipeline declares no variable (the parser refuses one).
+            PipeExpr p => Evaluate(p.Pipeline, dot),
             // A function as an argument is called without arguments.
             FunctionExpr f => Command(new Command([f]), dot, false, null),
             _ => throw new NotSupportedException(expr.GetType().Name),
         };
-
-        T Scope<T>(Func<T> body)
-        {
-            var mark = _variables.Count;
-            var result = body();
-            _variables.RemoveRange(mark, _variables.Count - mark);
-            return result;
-        }
 
         object? Variable(string name)
         {

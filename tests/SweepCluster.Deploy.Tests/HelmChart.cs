@@ -16,13 +16,14 @@ namespace SweepCluster.Deploy.Tests;
 public static partial class HelmChart
 {
     public static readonly string Folder = Path.Combine(Sweep.RepositoryRoot, "helm", "sweepcluster");
-    public static readonly string TemplatesFolder = Path.Combine(Folder, "templates");
 
-    /// <summary>Every file of templates/ parsed into one template set, as Helm parses them.</summary>
+    /// <summary>Every file of templates/ parsed into one template set, named as Helm names them (sweepcluster/templates/FILE).</summary>
     public static GoTemplate Templates()
     {
         var set = new GoTemplate(HelmFunctions.All);
-        foreach (var file in Directory.GetFiles(TemplatesFolder).Order(StringComparer.Ordinal)) set.Add(Path.GetFileName(file), File.ReadAllText(file));
+        var chartName = ((YamlScalarNode)ChartYaml()["name"]).Value!;
+        foreach (var file in Directory.GetFiles(Path.Combine(Folder, "templates")).Order(StringComparer.Ordinal))
+            set.Add($"{chartName}/templates/{Path.GetFileName(file)}", File.ReadAllText(file));
         return set;
     }
 
@@ -36,18 +37,17 @@ public static partial class HelmChart
         .Where(d => d.Errors is not null)
         .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")));
 
-    /// <summary>values.yaml, parsed.</summary>
-    public static YamlMappingNode Values() => ParseYaml(File.ReadAllText(Path.Combine(Folder, "values.yaml")));
+    /// <summary>Chart.yaml, parsed.</summary>
+    public static YamlMappingNode ChartYaml() => Mapping("Chart.yaml");
 
-    public static YamlMappingNode ParseYaml(string yaml)
+    /// <summary>values.yaml, parsed; as JSON (<see cref="YamlScalars.ToJson(YamlNode)"/>), what values.schema.json sees.</summary>
+    public static YamlMappingNode Values() => Mapping("values.yaml");
+
+    static YamlMappingNode Mapping(string file)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        return (YamlMappingNode)stream.Documents.Single().RootNode;
+        var path = Path.Combine(Folder, file);
+        return (YamlMappingNode)YamlScalars.Documents(File.ReadAllText(path), Path.GetRelativePath(Sweep.RepositoryRoot, path)).Single();
     }
-
-    /// <summary>A values file as the JSON that values.schema.json sees: Helm reads it as YAML 1.1, so `replicas: two` is a string and `gpus: 1` a number.</summary>
-    public static JsonNode? ToJson(YamlNode node) => YamlScalars.ToJson(node, YamlScalars.Yaml11);
 
     /// <summary>The node at a dotted path ("workers.gpus") of values.yaml, or null if there is none.</summary>
     public static YamlNode? Resolve(YamlMappingNode values, string path)
@@ -83,7 +83,8 @@ public static partial class HelmChart
     /// <summary>A .Values path a template reads, where; or a misuse of .Values where `.` is not the root.</summary>
     public sealed record ValuesReference(string File, int Line, string Path, string? Error = null);
 
-    static readonly HashSet<string> BuiltIns = ["Values", "Release", "Chart", "Files", "Capabilities", "Template"];
+    /// <summary>The built-in objects <see cref="HelmRender"/> provides.</summary>
+    static readonly HashSet<string> BuiltIns = ["Values", "Release", "Chart", "Files"];
 
     /// <summary>
     /// The .Values paths a template body reads in every branch, taken or not, with `.` followed
@@ -91,17 +92,9 @@ public static partial class HelmChart
     /// else), `.` is an element whose fields are not checked, and `.Values` there is an error since
     /// `.` is not the root ($.Values is). Defines are read with `.` the root: every include passes it.
     /// </summary>
-    public static IEnumerable<ValuesReference> ValuesReferences(string file, ListNode body) => References(file, body, "");
-
-    static IEnumerable<ValuesReference> References(string file, Node node, string? dot) => node switch
-    {
-        ListNode list => list.Nodes.SelectMany(n => References(file, n, dot)),
-        ActionNode action => References(file, action.Pipeline, dot),
-        IfNode n => References(file, n.Condition, dot).Concat(References(file, n.Then, dot)).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
-        WithNode n => References(file, n.Value, dot).Concat(References(file, n.Then, WithDot(n.Value, dot))).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
-        RangeNode n => References(file, n.Over, dot).Concat(References(file, n.Body, null)).Concat(n.Else is null ? [] : References(file, n.Else, dot)),
-        _ => [],
-    };
+    public static IEnumerable<ValuesReference> ValuesReferences(string file, ListNode body) =>
+        Pipelines<string?>(body, "", (block, dot) => block is WithNode { Value: var value } ? WithDot(value, dot) : null)
+            .SelectMany(p => References(file, p.Pipeline, p.Dot));
 
     static IEnumerable<ValuesReference> References(string file, Pipeline pipeline, string? dot)
     {
@@ -135,20 +128,10 @@ public static partial class HelmChart
     public sealed record Include(string File, int Line, string Name, bool PassesRoot);
 
     /// <summary>Every include of a body, in nested calls too; `.` passes the root only where `.` is the root (outside with and range).</summary>
-    public static IEnumerable<Include> Includes(string file, ListNode body) => PipelinesWithDot(body, dotIsRoot: true)
-        .SelectMany(p => Commands(p.Pipeline).Select(c => (p.Pipeline.Line, p.DotIsRoot, c.Operands)))
+    public static IEnumerable<Include> Includes(string file, ListNode body) => Pipelines(body, true, (_, _) => false)
+        .SelectMany(p => Commands(p.Pipeline).Select(c => (p.Pipeline.Line, DotIsRoot: p.Dot, c.Operands)))
         .Where(c => c.Operands is [FunctionExpr { Name: "include" }, ..])
         .Select(c => c.Operands is [_, ConstantExpr { Value: string name }, var argument]
             ? new Include(file, c.Line, name, argument is VariableExpr { Name: "$", Fields.Count: 0 } || (argument is DotExpr && c.DotIsRoot))
             : throw new TemplateException($"{file}:{c.Line}: include takes a helper's name and one argument"));
-
-    static IEnumerable<(Pipeline Pipeline, bool DotIsRoot)> PipelinesWithDot(Node node, bool dotIsRoot) => node switch
-    {
-        ListNode list => list.Nodes.SelectMany(n => PipelinesWithDot(n, dotIsRoot)),
-        ActionNode action => [(action.Pipeline, dotIsRoot)],
-        IfNode n => PipelinesWithDot(n.Then, dotIsRoot).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Condition, dotIsRoot)),
-        WithNode n => PipelinesWithDot(n.Then, false).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Value, dotIsRoot)),
-        RangeNode n => PipelinesWithDot(n.Body, false).Concat(n.Else is null ? [] : PipelinesWithDot(n.Else, dotIsRoot)).Prepend((n.Over, dotIsRoot)),
-        _ => [],
-    };
 }

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Json.Schema;
 using k8s.Models;
 using SweepCluster.Cli.Tests;
 using SweepCluster.Cluster.Hosting;
@@ -15,18 +14,13 @@ namespace SweepCluster.Deploy.Tests;
 /// </summary>
 public sealed class HelmChartTests
 {
-    static EvaluationResults Validate(JsonNode? values) => HelmChart.ValidateValues(values);
-
-    static string Errors(EvaluationResults results) => HelmChart.Errors(results);
-
     [Fact]
     public void Chart_yaml_is_a_v2_chart_named_sweepcluster_with_a_semver_version_and_an_app_version()
     {
-        var chart = HelmChart.ParseYaml(File.ReadAllText(Path.Combine(HelmChart.Folder, "Chart.yaml")));
+        var chart = HelmChart.ChartYaml();
         string Field(string key) => ((YamlScalarNode)chart[key]).Value!;
         Assert.Equal("v2", Field("apiVersion"));
         Assert.Equal("sweepcluster", Field("name"));
-        Assert.Equal(Path.GetFileName(HelmChart.Folder), Field("name"));
         // semver.org's regular expression for a version.
         Assert.Matches(@"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$",
             Field("version"));
@@ -36,8 +30,8 @@ public sealed class HelmChartTests
     [Fact]
     public void Values_yaml_satisfies_the_schema()
     {
-        var results = Validate(HelmChart.ToJson(HelmChart.Values()));
-        Assert.True(results.IsValid, Errors(results));
+        var results = HelmChart.ValidateValues(YamlScalars.ToJson(HelmChart.Values()));
+        Assert.True(results.IsValid, HelmChart.Errors(results));
     }
 
     [Theory]
@@ -60,7 +54,7 @@ public sealed class HelmChartTests
     public void The_schema_rejects_a_wrong_type_an_unknown_key_or_an_impossible_value(string path, string yaml)
     {
         var values = WithValue(path, yaml);
-        Assert.False(Validate(values).IsValid, $"{path}: {yaml} was accepted");
+        Assert.False(HelmChart.ValidateValues(values).IsValid, $"{path}: {yaml} was accepted");
     }
 
     [Fact]
@@ -69,8 +63,8 @@ public sealed class HelmChartTests
         var values = WithValue("postgresql.internal", "false");
         values["postgresql"]!["external"]!["host"] = "db.example.com";
         values["postgresql"]!["auth"]!["existingSecret"] = "sweep-db";
-        var results = Validate(values);
-        Assert.True(results.IsValid, Errors(results));
+        var results = HelmChart.ValidateValues(values);
+        Assert.True(results.IsValid, HelmChart.Errors(results));
     }
 
     [Fact]
@@ -78,22 +72,22 @@ public sealed class HelmChartTests
     {
         var values = WithValue("tls.enabled", "true");
         values["tls"]!["secretName"] = "sweepcluster-tls";
-        var results = Validate(values);
-        Assert.True(results.IsValid, Errors(results));
+        var results = HelmChart.ValidateValues(values);
+        Assert.True(results.IsValid, HelmChart.Errors(results));
         values["tls"]!["certificate"] = "tls.pfx";
         values["tls"]!["key"] = "";
         values["tls"]!["passwordFile"] = "password";
-        results = Validate(values);
-        Assert.True(results.IsValid, Errors(results));
+        results = HelmChart.ValidateValues(values);
+        Assert.True(results.IsValid, HelmChart.Errors(results));
     }
 
     /// <summary>values.yaml with one value set, written as YAML and so typed as in a values file.</summary>
     static JsonNode WithValue(string path, string yaml)
     {
-        var values = HelmChart.ToJson(HelmChart.Values())!;
+        var values = YamlScalars.ToJson(HelmChart.Values())!;
         var keys = path.Split('.');
         var parent = keys[..^1].Aggregate(values, (node, key) => node[key]!);
-        parent[keys[^1]] = HelmChart.ToJson(HelmChart.ParseYaml("v: " + yaml).Children[new YamlScalarNode("v")]);
+        parent[keys[^1]] = YamlScalars.ToJson(YamlScalars.Documents("v: " + yaml, path).Single()["v"]);
         return values;
     }
 
@@ -120,7 +114,7 @@ public sealed class HelmChartTests
             key: {{ .key }} {{ $.Values.workers.nodeSelector | toYaml }}
             {{- end }}
             x: {{ .Values.workers.gpu }}
-            {{- if .Values.tls.enabled }}{{ else }}{{ (.Values.coordinator).replica }}{{ end }}
+            {{- if .Values.tls.enabled }}{{ else }}{{ default 1 (.Values.coordinator.replicas) }}{{ end }}
             """;
         var set = new GoTemplate(HelmFunctions.All);
         set.Add("t.yaml", template);
@@ -130,7 +124,7 @@ public sealed class HelmChartTests
         Assert.Contains(references, r => r is { Path: "workers.nodeSelector", Error: null });
         Assert.DoesNotContain(references, r => r.Path.EndsWith("key", StringComparison.Ordinal));
         // In a branch no rendering with the defaults takes, too.
-        Assert.Contains(references, r => r is { Line: 9, Path: "coordinator" });
+        Assert.Contains(references, r => r is { Line: 9, Path: "coordinator.replicas" });
         Assert.Null(HelmChart.Resolve(HelmChart.Values(), references.Single(r => r.Line == 8).Path));
     }
 
@@ -149,7 +143,7 @@ public sealed class HelmChartTests
         var set = HelmChart.Templates();
         var defines = set.Entries.Where(t => t.Name != t.File).ToList();
         Assert.Contains(defines, d => d.Name == "sweepcluster.fullname");
-        Assert.All(defines, d => Assert.Equal("_helpers.tpl", d.File));
+        Assert.All(defines, d => Assert.Equal("sweepcluster/templates/_helpers.tpl", d.File));
         var includes = set.Entries.SelectMany(t => HelmChart.Includes(t.File, t.Body)).ToList();
         Assert.Empty(includes.Select(i => i.Name).Except(defines.Select(d => d.Name)));
         Assert.Empty(defines.Select(d => d.Name).Except(includes.Select(i => i.Name)));
@@ -158,17 +152,18 @@ public sealed class HelmChartTests
     }
 
     /// <summary>A rendering's objects by kind and name, as JSON, with what Helm adds to k8s/'s removed.</summary>
-    static Dictionary<string, JsonNode> Comparable(Deployment d, string release = "sweepcluster") => d.Objects
+    static Dictionary<string, JsonNode> Comparable(Deployment d) => d.Objects
         .Where(o => o.Object is not V1Namespace)
-        .ToDictionary(o => $"{o.Object.Kind} {o.Object.Metadata.Name}", o => WithoutHelmAdditions(ObjectDifferences.Json(o.Object), release));
+        .ToDictionary(o => $"{o.Object.Kind} {o.Object.Metadata.Name}", o => WithoutHelmAdditions(ObjectDifferences.Json(o.Object)));
 
     /// <summary>
     /// The differences between the chart and k8s/ that are by design, and only those: Helm's labels
     /// (the chart and version, managed-by, the app version, and the release's instance label, which
     /// selectors and the discovery selector also carry to keep two releases apart), and the example
-    /// Job's hook annotations (a post-install hook, since an upgrade cannot change a Job).
+    /// Job's hook annotations (a post-install hook, since an upgrade cannot change a Job). The
+    /// release compared with k8s/ is sweepcluster, the name k8s/ uses.
     /// </summary>
-    static JsonNode WithoutHelmAdditions(JsonNode node, string release)
+    static JsonNode WithoutHelmAdditions(JsonNode node)
     {
         string[] helmLabels = ["helm.sh/chart", "app.kubernetes.io/managed-by", "app.kubernetes.io/version", "app.kubernetes.io/instance"];
         string[] hookAnnotations = ["helm.sh/hook", "helm.sh/hook-delete-policy"];
@@ -187,7 +182,7 @@ public sealed class HelmChartTests
                             if (annotations.Count == 0) o.Remove(key);
                         }
                         if (key == "value" && o["name"]?.GetValue<string>() == "SWEEP_DISCOVERY_LABEL_SELECTOR")
-                            o[key] = string.Join(',', value!.GetValue<string>().Split(',').Where(p => p != $"app.kubernetes.io/instance={release}"));
+                            o[key] = string.Join(',', value!.GetValue<string>().Split(',').Where(p => p != "app.kubernetes.io/instance=sweepcluster"));
                         Walk(o[key]);
                     }
                     break;
@@ -229,7 +224,7 @@ public sealed class HelmChartTests
         var job = Deployment.K8s.ExampleJob!;
         var patch = Manifests.TlsPatchJson.DeepClone();
         patch["spec"]!["template"]!["spec"]!["containers"]![0]!["name"] = job.Spec.Template.Spec.Containers[0].Name;
-        expected[$"Job {job.Metadata.Name}"] = WithoutHelmAdditions(ObjectDifferences.Json(Deployment.Patched(job, patch)), "sweepcluster");
+        expected[$"Job {job.Metadata.Name}"] = WithoutHelmAdditions(ObjectDifferences.Json(Deployment.Patched(job, patch)));
         var tls = Deployment.Named("chart: TLS");
         var actual = Comparable(tls);
         // ... and addresses the cluster as akka.ssl.tcp://.
@@ -257,12 +252,9 @@ public sealed class HelmChartTests
         Assert.Empty(first.Objects.Select(o => $"{o.Object.Kind} {o.Object.Metadata.Name}").Intersect(prod.Objects.Select(o => $"{o.Object.Kind} {o.Object.Metadata.Name}")));
         Assert.All(prod.Objects, o => Assert.StartsWith("prod-sweepcluster", o.Object.Metadata.Name));
         foreach (var template in prod.NodeTemplates.Values)
-        {
-            var selector = Deployment.Env(template)["SWEEP_DISCOVERY_LABEL_SELECTOR"].Split(',').Select(p => p.Split('=')).ToDictionary(p => p[0], p => p[1]);
-            Assert.Equal("prod", selector["app.kubernetes.io/instance"]);
-            Assert.All(first.NodeTemplates.Values, other => Assert.NotEqual("prod", other.Metadata.Labels["app.kubernetes.io/instance"]));
-            Assert.Equal("prod", prod.Named<V1NetworkPolicy>().Spec.PodSelector.MatchLabels["app.kubernetes.io/instance"]);
-        }
+            Assert.Equal("prod", Deployment.ParseLabels(Deployment.Env(template)["SWEEP_DISCOVERY_LABEL_SELECTOR"])["app.kubernetes.io/instance"]);
+        Assert.All(first.NodeTemplates.Values, other => Assert.NotEqual("prod", other.Metadata.Labels["app.kubernetes.io/instance"]));
+        Assert.Equal("prod", prod.Named<V1NetworkPolicy>().Spec.PodSelector.MatchLabels["app.kubernetes.io/instance"]);
     }
 
     [Theory]
@@ -282,7 +274,7 @@ public sealed class HelmChartTests
     public async Task Notes_run_only_commands_and_options_the_sweep_program_has()
     {
         var d = Deployment.ChartDefaults;
-        var notes = d.Release!.Notes;
+        var notes = d.Notes!;
         await AssertSweepCommands(notes, d.Coordinator.Spec.Template.Spec.Containers[0].Image, ["submit", "list", "watch", "report", "results", "validate"]);
         // The report is copied from where it was written, in the pod the notes name.
         var pod = d.Coordinator.Metadata.Name + "-0";
@@ -301,8 +293,7 @@ public sealed class HelmChartTests
         var k8s = Deployment.K8s;
         await AssertSweepCommands(docs, k8s.Coordinator.Spec.Template.Spec.Containers[0].Image,
             ["watch", "report", "results", "validate", "validate", "submit", "watch", "report", "results"]);
-        var labels = Regex.Match(docs, @"kubectl -n sweepcluster run sweep-client .*\s+--labels=(\S+)").Groups[1].Value.Split(',').Select(l => l.Split('='))
-            .ToDictionary(l => l[0], l => l[1]);
+        var labels = Deployment.ParseLabels(Regex.Match(docs, @"kubectl -n sweepcluster run sweep-client .*\s+--labels=(\S+)").Groups[1].Value);
         Assert.Equal(ClientSelector(k8s).OrderBy(l => l.Key), labels.OrderBy(l => l.Key));
         Assert.Contains("kubectl -n sweepcluster cp -c sweep $POD:/tmp/report ./report", docs);
     }

@@ -1,15 +1,14 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using YamlDotNet.RepresentationModel;
 using static SweepCluster.Deploy.Tests.GoTemplate;
 
 namespace SweepCluster.Deploy.Tests;
 
 /// <summary>
 /// The template functions the chart calls, with Go's and Helm's (Sprig's) semantics: Go's
-/// built-in and, or, not, eq, gt, printf; Helm's include, required, fail, toYaml, fromYaml,
-/// toJson; Sprig's default, quote, trunc, trimSuffix, contains, replace, indent, nindent, list,
+/// built-in and, or, not, gt, printf; Helm's include, required, fail, toYaml, fromYaml,
+/// toJson; Sprig's default, quote, trunc, trimSuffix, contains, replace, nindent, list,
 /// append, join, dict, set, merge, deepCopy, int, toString, ternary. An argument of the wrong Go
 /// type fails as in Go (a float64 where an int is wanted, as with `nindent .Values.x`).
 /// </summary>
@@ -21,8 +20,7 @@ public static class HelmFunctions
         ["and"] = ((a, _) => Lazy(a, "and").Aggregate((object?)true, (last, next) => Truth(last) ? next.Value : last), true),
         ["or"] = ((a, _) => Lazy(a, "or").Aggregate((object?)false, (last, next) => Truth(last) ? last : next.Value), true),
         ["not"] = ((a, _) => !Truth(Arguments(a, "not", 1)[0]), false),
-        ["eq"] = ((a, _) => Arguments(a, "eq", 2, int.MaxValue).Skip(1).Any(b => Compare(a[0], b) == 0), false),
-        ["gt"] = ((a, _) => Compare(Arguments(a, "gt", 2)[0], a[1], ordered: true) > 0, false),
+        ["gt"] = ((a, _) => Compare(Arguments(a, "gt", 2)[0], a[1]) > 0, false),
         ["printf"] = ((a, _) => GoFormat.Sprintf(String(Arguments(a, "printf", 1, int.MaxValue), 0, "printf"), a.Skip(1).ToList()), false),
         // Helm's.
         ["include"] = ((a, context) => context.Execute(String(Arguments(a, "include", 2), 0, "include"), a[1]), false),
@@ -40,8 +38,7 @@ public static class HelmFunctions
             ? s[..^String(a, 0, "trimSuffix").Length] : s, false),
         ["contains"] = ((a, _) => String(Arguments(a, "contains", 2), 1, "contains").Contains(String(a, 0, "contains"), StringComparison.Ordinal), false),
         ["replace"] = ((a, _) => String(Arguments(a, "replace", 3), 2, "replace").Replace(String(a, 0, "replace"), String(a, 1, "replace"), StringComparison.Ordinal), false),
-        ["indent"] = ((a, _) => Indent(Int(Arguments(a, "indent", 2), 0, "indent"), String(a, 1, "indent")), false),
-        ["nindent"] = ((a, _) => "\n" + Indent(Int(Arguments(a, "nindent", 2), 0, "nindent"), String(a, 1, "nindent")), false),
+        ["nindent"] = ((a, _) => Nindent(Int(Arguments(a, "nindent", 2), 0, "nindent"), String(a, 1, "nindent")), false),
         ["list"] = ((a, _) => a.ToList(), false),
         ["append"] = ((a, _) => Arguments(a, "append", 2)[0] is List<object?> list ? list.Append(a[1]).ToList() : throw Wrong("append", 0, "a list", a[0]), false),
         ["join"] = ((a, _) => string.Join(String(Arguments(a, "join", 2), 0, "join"), Strings(a[1])), false),
@@ -101,10 +98,11 @@ public static class HelmFunctions
     static string Truncate(long count, string s) =>
         count < 0 ? (s.Length + count > 0 ? s[(int)(s.Length + count)..] : s) : s.Length > count ? s[..(int)count] : s;
 
-    static string Indent(long spaces, string s)
+    /// <summary>Sprig's nindent: a newline, then every line of s indented.</summary>
+    static string Nindent(long spaces, string s)
     {
         var pad = new string(' ', (int)spaces);
-        return pad + s.Replace("\n", "\n" + pad, StringComparison.Ordinal);
+        return "\n" + pad + s.Replace("\n", "\n" + pad, StringComparison.Ordinal);
     }
 
     /// <summary>cast.ToInt, as Sprig's int: a float truncated, a string parsed (0 when it is no number), a bool as 1 or 0.</summary>
@@ -118,14 +116,12 @@ public static class HelmFunctions
         _ => throw new TemplateException($"int: cannot convert {GoFormat.TypeName(value)}"),
     };
 
-    /// <summary>Go's comparison: values of one basic kind only (an int is never compared with a float64).</summary>
-    static int Compare(object? a, object? b, bool ordered = false) => (a, b) switch
+    /// <summary>Go's ordering: values of one basic kind only (an int is never compared with a float64).</summary>
+    static int Compare(object? a, object? b) => (a, b) switch
     {
         (long x, long y) => x.CompareTo(y),
         (double x, double y) => x.CompareTo(y),
         (string x, string y) => string.CompareOrdinal(x, y),
-        (bool x, bool y) when !ordered => x == y ? 0 : 1,
-        (null, null) when !ordered => 0,
         _ => throw new TemplateException($"incompatible types for comparison: {GoFormat.TypeName(a)} and {GoFormat.TypeName(b)}"),
     };
 
@@ -157,12 +153,9 @@ public static class HelmValues
     };
 
     /// <summary>Helm's fromYaml: a YAML mapping as a map (and an error where Helm would put one into the map).</summary>
-    public static object? FromYaml(string yaml)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        return stream.Documents.Count == 0 ? new Dictionary<string, object?>() : FromJson(YamlScalars.ToJson(stream.Documents[0].RootNode, YamlScalars.Yaml11));
-    }
+    public static object? FromYaml(string yaml) => YamlScalars.Documents(yaml, "YAML text") is [var first, ..]
+        ? FromJson(YamlScalars.ToJson(first))
+        : new Dictionary<string, object?>();
 
     public static object? DeepCopy(object? value) => value switch
     {

@@ -9,10 +9,10 @@ namespace SweepCluster.Deploy.Tests;
 /// <summary>
 /// `helm template` for helm/sweepcluster, done here: values.yaml with the release's values
 /// coalesced over it and checked against values.schema.json, every template rendered by
-/// <see cref="GoTemplate"/> with .Values, .Release, .Chart, .Files and .Template, the output split
+/// <see cref="GoTemplate"/> with .Values, .Release, .Chart and .Files, the output split
 /// into documents as Helm splits it, and every document read strictly by
 /// <see cref="KubernetesManifest"/>. What it cannot do it refuses loudly: a function, keyword or
-/// built-in object the chart does not use today (.Capabilities, lookup, tpl) is an error.
+/// built-in object the chart does not use today (.Capabilities, .Template, lookup, tpl) is an error.
 /// </summary>
 public static partial class HelmRender
 {
@@ -23,38 +23,27 @@ public static partial class HelmRender
     /// <param name="valueFiles">YAML texts, as values files given with -f: a later one wins.</param>
     public static Release Render(IEnumerable<string> valueFiles, string name = "sweepcluster", string ns = "sweepcluster")
     {
-        var chart = HelmChart.ParseYaml(File.ReadAllText(Path.Combine(HelmChart.Folder, "Chart.yaml")));
-        var chartName = ((YamlScalarNode)chart["name"]).Value!;
-        var merged = valueFiles.Where(v => v.Trim().Length > 0)
-            .Aggregate(HelmChart.ToJson(HelmChart.Values())!.AsObject(), (values, file) => Coalesce(values, HelmChart.ToJson(HelmChart.ParseYaml(file))!.AsObject()));
+        var chart = HelmChart.ChartYaml();
+        var merged = valueFiles.SelectMany(file => YamlScalars.Documents(file, "values file"))
+            .Aggregate(YamlScalars.ToJson(HelmChart.Values())!.AsObject(), (values, document) => Coalesce(values, YamlScalars.ToJson(document)!.AsObject()));
         var results = HelmChart.ValidateValues(merged);
         if (!results.IsValid) throw new TemplateException($"values don't meet the specifications of the schema:\n{HelmChart.Errors(results)}");
 
-        var templates = new GoTemplate(HelmFunctions.All);
-        var files = Directory.GetFiles(HelmChart.TemplatesFolder).Order(StringComparer.Ordinal).ToList();
-        foreach (var file in files) templates.Add(TemplateName(chartName, file), File.ReadAllText(file));
-
+        var templates = HelmChart.Templates();
         var root = new Dictionary<string, object?>
         {
             ["Values"] = HelmValues.FromJson(merged),
-            ["Release"] = new Dictionary<string, object?>
-            {
-                ["Name"] = name, ["Namespace"] = ns, ["Service"] = "Helm", ["IsInstall"] = true, ["IsUpgrade"] = false, ["Revision"] = 1L,
-            },
+            ["Release"] = new Dictionary<string, object?> { ["Name"] = name, ["Namespace"] = ns, ["Service"] = "Helm" },
             ["Chart"] = ChartObject(chart),
             ["Files"] = new ChartFiles(),
         };
         var objects = new List<(string, IKubernetesObject<V1ObjectMeta>)>();
         var notes = "";
-        foreach (var file in files.Where(f => !Path.GetFileName(f).StartsWith('_')))
+        // Helm renders each file but the helpers (_*); defines are no files.
+        foreach (var template in templates.Entries.Where(t => t.Name == t.File && !Path.GetFileName(t.File).StartsWith('_')).Select(t => t.File).Order(StringComparer.Ordinal))
         {
-            var template = TemplateName(chartName, file);
-            var data = new Dictionary<string, object?>(root)
-            {
-                ["Template"] = new Dictionary<string, object?> { ["Name"] = template, ["BasePath"] = $"{chartName}/templates" },
-            };
-            var output = templates.Execute(template, data);
-            if (Path.GetFileName(file) == "NOTES.txt")
+            var output = templates.Execute(template, root);
+            if (Path.GetFileName(template) == "NOTES.txt")
             {
                 notes = output;
                 continue;
@@ -64,8 +53,6 @@ public static partial class HelmRender
         }
         return new Release(objects, notes);
     }
-
-    static string TemplateName(string chartName, string file) => $"{chartName}/templates/{Path.GetFileName(file)}";
 
     /// <summary>Helm's releaseutil.SplitManifests separator.</summary>
     [GeneratedRegex(@"(?:^|\s*\n)---\s*")]
@@ -79,7 +66,7 @@ public static partial class HelmRender
             ["apiVersion"] = "APIVersion", ["name"] = "Name", ["version"] = "Version", ["appVersion"] = "AppVersion", ["description"] = "Description",
             ["type"] = "Type", ["kubeVersion"] = "KubeVersion", ["keywords"] = "Keywords",
         };
-        var values = (Dictionary<string, object?>)HelmValues.FromJson(HelmChart.ToJson(chart))!;
+        var values = (Dictionary<string, object?>)HelmValues.FromJson(YamlScalars.ToJson(chart))!;
         return values.ToDictionary(
             e => names.TryGetValue(e.Key, out var helmName) ? helmName : throw new TemplateException($"Chart.yaml: '{e.Key}' is not supported by this renderer"),
             e => e.Value);

@@ -23,7 +23,7 @@ public static partial class KubernetesManifest
     {
         var objects = new List<IKubernetesObject<V1ObjectMeta>>();
         var errors = new List<string>();
-        foreach (var document in Load(yaml, source))
+        foreach (var document in YamlScalars.Documents(yaml, source))
         {
             if (document is not YamlMappingNode root)
             {
@@ -47,24 +47,9 @@ public static partial class KubernetesManifest
     /// <summary>One document that is part of an object of type T without apiVersion and kind, such as a strategic-merge patch.</summary>
     public static T ParsePart<T>(string yaml, string source)
     {
-        var root = Load(yaml, source).Single();
+        var root = YamlScalars.Documents(yaml, source).Single();
         var errors = Check(root, typeof(T), source);
         return errors.Count == 0 ? (T)Build(root, typeof(T)) : throw new ManifestException(errors);
-    }
-
-    /// <summary>The root nodes of the documents, leaving out empty ones (only comments), which kubectl and Helm skip too.</summary>
-    static IEnumerable<YamlNode> Load(string yaml, string source)
-    {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new ManifestException([$"{source}:{e.Start.Line}: not YAML: {e.Message}"]);
-        }
-        return stream.Documents.Select(d => d.RootNode).Where(n => n is not YamlScalarNode { Value: null or "" });
     }
 
     static string? Scalar(YamlMappingNode map, string key) =>
@@ -72,7 +57,7 @@ public static partial class KubernetesManifest
 
     /// <summary>The object, from the JSON kubectl would send (its converters for quantities and int-or-strings included).</summary>
     static object Build(YamlNode root, Type type) =>
-        DeserializeJson.MakeGenericMethod(type).Invoke(null, [YamlScalars.ToJson(root, YamlScalars.Yaml11)!.ToJsonString(), null])
+        DeserializeJson.MakeGenericMethod(type).Invoke(null, [YamlScalars.ToJson(root)!.ToJsonString(), null])
         ?? throw new InvalidOperationException($"{type.Name} deserialized to null");
 
     static readonly MethodInfo DeserializeJson = typeof(KubernetesJson).GetMethods()
@@ -85,7 +70,7 @@ public static partial class KubernetesManifest
         .ToDictionary(e => (string.IsNullOrEmpty(e.Entity!.Group) ? e.Entity.ApiVersion : $"{e.Entity.Group}/{e.Entity.ApiVersion}", e.Entity.Kind), e => e.Type));
 
     /// <summary>The wrong fields of a node that must fill a value of this type.</summary>
-    public static IReadOnlyList<string> Check(YamlNode node, Type type, string source)
+    static IReadOnlyList<string> Check(YamlNode node, Type type, string source)
     {
         var errors = new List<string>();
         Check(node, type, "", (n, path, problem) => errors.Add($"{source}:{n.Start.Line}: {(path.Length == 0 ? "(document)" : path)}: {problem}"));

@@ -18,11 +18,12 @@ public static class Manifests
         .ToList();
 
     /// <summary>k8s/tls/: the optional strategic-merge patch that turns TLS on in both node workloads.</summary>
-    public static readonly string TlsPatchFile = Path.Combine(Folder, "tls", "node-tls-patch.yaml");
+    static readonly string TlsPatchFile = Path.Combine(Folder, "tls", "node-tls-patch.yaml");
 
     /// <summary>The TLS patch, parsed strictly as the workload it patches (a patch is a partial object).</summary>
     public static V1StatefulSet TlsPatch => KubernetesManifest.ParsePart<V1StatefulSet>(File.ReadAllText(TlsPatchFile), Path.GetRelativePath(Sweep.RepositoryRoot, TlsPatchFile));
 
     /// <summary>The TLS patch as JSON, as kubectl sends it.</summary>
-    public static System.Text.Json.Nodes.JsonNode TlsPatchJson => YamlScalars.ToJson(HelmChart.ParseYaml(File.ReadAllText(TlsPatchFile)), YamlScalars.Yaml11)!;
+    public static System.Text.Json.Nodes.JsonNode TlsPatchJson =>
+        YamlScalars.ToJson(YamlScalars.Documents(File.ReadAllText(TlsPatchFile), Path.GetRelativePath(Sweep.RepositoryRoot, TlsPatchFile)).Single())!;
 }

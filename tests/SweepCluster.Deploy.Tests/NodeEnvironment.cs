@@ -10,20 +10,20 @@ namespace SweepCluster.Deploy.Tests;
 public static class NodeEnvironment
 {
     /// <summary>The SWEEP_ variables NodeSettings reads, named as NodeSettings.Load maps its properties.</summary>
-    public static readonly IReadOnlySet<string> NodeVariables = typeof(NodeSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+    static readonly IReadOnlySet<string> NodeVariables = typeof(NodeSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.CanWrite)
         .Select(p => "SWEEP_" + JsonNamingPolicy.SnakeCaseUpper.ConvertName(p.Name))
         .ToHashSet();
 
     /// <summary>What a node in a pod must be told: the defaults are for one machine.</summary>
-    public static readonly IReadOnlyList<string> RequiredInPods =
+    static readonly IReadOnlyList<string> RequiredInPods =
     [
         "SWEEP_ROLES", "SWEEP_HOSTNAME", "SWEEP_PUBLIC_HOSTNAME", "SWEEP_DISCOVERY", "SWEEP_DISCOVERY_LABEL_SELECTOR", "SWEEP_MANAGEMENT_HOSTNAME",
         "SWEEP_HEALTH_PORT", "SWEEP_DATABASE_PROVIDER", "SWEEP_DATABASE_CONNECTION",
     ];
 
     /// <summary>Variables that are no setting but that SWEEP_ values refer to as $(NAME): the pod's name and IP, the database credentials.</summary>
-    public static readonly IReadOnlyList<string> Helpers = ["POD_NAME", "POD_IP", "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_NAME"];
+    static readonly IReadOnlyList<string> Helpers = ["POD_NAME", "POD_IP", "DATABASE_USERNAME", "DATABASE_PASSWORD", "DATABASE_NAME"];
 
     /// <summary>
     /// The node settings of a pod's env values, as the node reads and validates them at start, with

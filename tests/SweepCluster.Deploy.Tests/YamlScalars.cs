@@ -91,16 +91,35 @@ public static partial class YamlScalars
     public static Typed Type(YamlScalarNode scalar, Func<string, Typed> schema) =>
         scalar.Style is ScalarStyle.Plain or ScalarStyle.Any ? schema(scalar.Value ?? "") : new(Kind.String, scalar.Value ?? "");
 
-    /// <summary>A YAML tree as JSON, its plain scalars typed by the schema given.</summary>
-    public static JsonNode? ToJson(YamlNode node, Func<string, Typed> schema) => node switch
+    /// <summary>
+    /// The root nodes of a YAML text's documents, leaving out empty ones (only comments), which
+    /// kubectl and Helm skip too: every YAML text the tests read, read here. A text that is no
+    /// YAML fails naming its source and line.
+    /// </summary>
+    public static IReadOnlyList<YamlNode> Documents(string yaml, string source)
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value, schema)))),
-        YamlSequenceNode list => new JsonArray(list.Children.Select(c => ToJson(c, schema)).ToArray()),
-        YamlScalarNode scalar => ToJson(Type(scalar, schema)),
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new InvalidDataException($"{source}:{e.Start.Line}: not YAML: {e.Message}", e);
+        }
+        return stream.Documents.Select(d => d.RootNode).Where(n => n is not YamlScalarNode { Value: null or "" }).ToList();
+    }
+
+    /// <summary>A YAML tree as the JSON kubectl sends and Helm's values are: its plain scalars typed as go-yaml v2 types them (YAML 1.1).</summary>
+    public static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value!, ToJson(c.Value)))),
+        YamlSequenceNode list => new JsonArray(list.Children.Select(ToJson).ToArray()),
+        YamlScalarNode scalar => ToJson(Type(scalar, Yaml11)),
         _ => throw new NotSupportedException($"line {node.Start.Line}: YAML {node.NodeType} nodes (aliases) are not supported"),
     };
 
-    public static JsonNode? ToJson(Typed scalar) => scalar.Kind switch
+    static JsonNode? ToJson(Typed scalar) => scalar.Kind switch
     {
         Kind.Null => null,
         Kind.Bool => JsonValue.Create((bool)scalar.Value!),
