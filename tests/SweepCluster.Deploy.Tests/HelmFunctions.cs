@@ -18,7 +18,6 @@ public static class HelmFunctions
     {
         // Go's built-ins; and and or stop at the first argument that decides, as Go's do.
         ["and"] = ((a, _) => Lazy(a, "and").Aggregate((object?)true, (last, next) => Truth(last) ? next.Value : last), true),
-        ["or"] = ((a, _) => Lazy(a, "or").Aggregate((object?)false, (last, next) => Truth(last) ? last : next.Value), true),
         ["not"] = ((a, _) => !Truth(Arguments(a, "not", 1)[0]), false),
         ["gt"] = ((a, _) => Compare(Arguments(a, "gt", 2)[0], a[1]) > 0, false),
         ["printf"] = ((a, _) => GoFormat.Sprintf(String(Arguments(a, "printf", 1, int.MaxValue), 0, "printf"), a.Skip(1).ToList()), false),
